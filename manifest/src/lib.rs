@@ -1,1 +1,521 @@
-//! placeholder
+//! The citizen model manifest and everything that turns a user's rows into a
+//! model's input: signature, validation, preprocessing, golden cases.
+//!
+//! A citizen model is one standard `.onnx` file; this manifest travels inside
+//! it as versioned JSON in `metadata_props` under [`METADATA_KEY`]. Every
+//! runtime (tract natively and in WebAssembly, ONNX Runtime in the cloud)
+//! validates and encodes rows through this crate, so preprocessing exists
+//! exactly once.
+//!
+//! This crate is pure: no I/O, no threads, no ONNX, no async. It must never
+//! depend on tract, ort, tokio, axum or object_store, and it builds for every
+//! wasm target.
+
+mod table;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use table::{Cell, Table};
+
+/// Key of the manifest entry in the ONNX model's `metadata_props`.
+pub const METADATA_KEY: &str = "citizen.manifest";
+
+/// The manifest format this build reads and writes. A model with a higher
+/// version is refused with [`Error::FutureFormat`].
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Errors of this crate. Messages are written for the person who sent the
+/// rows or the model: they name the row, the field and the reason.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("the model manifest is not valid JSON: {0}")]
+    Json(String),
+    #[error(
+        "the model was written with manifest format version {found}, but this runtime reads up to version {supported}; upgrade citizen to use it"
+    )]
+    FutureFormat { found: u32, supported: u32 },
+    #[error("the model manifest is invalid: {0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Input(String),
+    #[error("{}", RowErrors(.0))]
+    Rows(Vec<RowError>),
+}
+
+/// One problem with one cell of the input.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowError {
+    /// Row number, counting from 1 (the first data row; a CSV header is not counted).
+    pub row: usize,
+    pub field: String,
+    pub reason: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "row {}, field `{}`: {}", self.row, self.field, self.reason)
+    }
+}
+
+struct RowErrors<'a>(&'a [RowError]);
+
+impl fmt::Display for RowErrors<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOWN: usize = 10;
+        let errors = self.0;
+        match errors.len() {
+            0 => write!(f, "invalid input"),
+            1 => write!(f, "invalid input: {}", errors[0]),
+            n => {
+                write!(f, "invalid input ({n} problems):")?;
+                for e in errors.iter().take(SHOWN) {
+                    write!(f, "\n  {e}")?;
+                }
+                if n > SHOWN {
+                    write!(f, "\n  ... and {} more", n - SHOWN)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// What the model predicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Task {
+    Regression,
+    Classification,
+}
+
+/// The versioned manifest stored in the model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub format_version: u32,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub task: Task,
+    pub signature: Signature,
+    pub preprocessing: Preprocessing,
+    #[serde(default)]
+    pub metrics: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub training_data: Option<DataFingerprint>,
+    #[serde(default)]
+    pub golden: Vec<GoldenCase>,
+    #[serde(default)]
+    pub tolerance: Tolerance,
+}
+
+/// The fields a caller gives and the outputs it gets back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    pub inputs: Vec<Field>,
+    pub outputs: Vec<OutputField>,
+}
+
+/// One input field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Field {
+    pub name: String,
+    #[serde(flatten)]
+    pub kind: FieldKind,
+    /// Used when the cell is missing (absent, null, empty or `NA`). Without a
+    /// default a missing cell is an error.
+    #[serde(default)]
+    pub default: Option<serde_json::Value>,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// The type of an input field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FieldKind {
+    /// A number; `min`/`max` are the range seen in training (a hint, not a limit).
+    Numeric {
+        #[serde(default)]
+        min: Option<f64>,
+        #[serde(default)]
+        max: Option<f64>,
+    },
+    /// One of a fixed list of categories.
+    Categorical { categories: Vec<String> },
+    /// Yes or no.
+    Boolean,
+}
+
+/// One named output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputField {
+    pub name: String,
+    #[serde(flatten)]
+    pub kind: OutputKind,
+    /// The ONNX graph output this field is read from.
+    pub onnx_output: String,
+    /// For a numeric output read from a 2-D tensor: which column.
+    #[serde(default)]
+    pub column: Option<usize>,
+}
+
+/// The type of an output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutputKind {
+    Numeric,
+    /// The predicted class; the ONNX output holds the label itself (string or
+    /// integer) or its index into `classes`.
+    Label { classes: Vec<String> },
+    /// One probability per class, in `classes` order.
+    Probabilities { classes: Vec<String> },
+}
+
+/// How fields become the model's one float input tensor `[rows, features]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preprocessing {
+    pub onnx_input: String,
+    pub features: Vec<Feature>,
+}
+
+/// One column of the model's input tensor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "encode", rename_all = "snake_case")]
+pub enum Feature {
+    /// `(value - center) / scale`.
+    Numeric {
+        field: String,
+        #[serde(default)]
+        center: f64,
+        #[serde(default = "one")]
+        scale: f64,
+    },
+    /// 1 when the field equals `category`, else 0.
+    OneHot { field: String, category: String },
+    /// The index of the category in the field's list.
+    Ordinal { field: String },
+    /// 1 for yes, 0 for no.
+    Boolean { field: String },
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl Feature {
+    pub fn field(&self) -> &str {
+        match self {
+            Feature::Numeric { field, .. }
+            | Feature::OneHot { field, .. }
+            | Feature::Ordinal { field }
+            | Feature::Boolean { field } => field,
+        }
+    }
+}
+
+/// What the model was trained on, to recognise the data and detect drift.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataFingerprint {
+    #[serde(default)]
+    pub source: String,
+    pub rows: u64,
+    #[serde(default)]
+    pub columns: u64,
+    /// Hex SHA-256 of the training file's bytes.
+    #[serde(default)]
+    pub sha256: String,
+}
+
+/// An input with the output every runtime must reproduce.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GoldenCase {
+    pub input: serde_json::Map<String, serde_json::Value>,
+    pub output: serde_json::Map<String, serde_json::Value>,
+}
+
+/// How close a runtime's number must be to a golden one:
+/// `|a - b| <= absolute + relative * |b|`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Tolerance {
+    pub relative: f64,
+    pub absolute: f64,
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Tolerance { relative: 1e-5, absolute: 1e-5 }
+    }
+}
+
+impl Tolerance {
+    pub fn accepts(&self, got: f64, expected: f64) -> bool {
+        if got.is_nan() || expected.is_nan() {
+            return got.is_nan() && expected.is_nan();
+        }
+        (got - expected).abs() <= self.absolute + self.relative * expected.abs()
+    }
+}
+
+impl Manifest {
+    /// Parses and validates a manifest. A newer format version is refused
+    /// before anything else is looked at.
+    pub fn from_json(text: &str) -> Result<Manifest, Error> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| Error::Json(e.to_string()))?;
+        let version = value
+            .get("format_version")
+            .and_then(|v| v.as_u64())
+            .ok_or_else(|| Error::Invalid("`format_version` is missing or not a number".into()))?;
+        if version > FORMAT_VERSION as u64 {
+            return Err(Error::FutureFormat {
+                found: version.min(u32::MAX as u64) as u32,
+                supported: FORMAT_VERSION,
+            });
+        }
+        let manifest: Manifest =
+            serde_json::from_value(value).map_err(|e| Error::Invalid(e.to_string()))?;
+        manifest.validate()?;
+        Ok(manifest)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a manifest always serializes")
+    }
+
+    /// Checks the manifest is consistent with itself.
+    pub fn validate(&self) -> Result<(), Error> {
+        let bad = |m: String| Err(Error::Invalid(m));
+        if self.format_version == 0 {
+            return bad("`format_version` must be at least 1".into());
+        }
+        if self.signature.inputs.is_empty() {
+            return bad("the signature has no input fields".into());
+        }
+        if self.signature.outputs.is_empty() {
+            return bad("the signature has no outputs".into());
+        }
+        let mut seen = std::collections::HashSet::new();
+        for field in &self.signature.inputs {
+            if field.name.is_empty() {
+                return bad("an input field has an empty name".into());
+            }
+            if !seen.insert(field.name.as_str()) {
+                return bad(format!("input field `{}` appears twice", field.name));
+            }
+            if let FieldKind::Categorical { categories } = &field.kind
+                && categories.is_empty()
+            {
+                return bad(format!("categorical field `{}` has no categories", field.name));
+            }
+            if let Some(default) = &field.default
+                && !default.is_null()
+                && let Err(reason) = encode_cell(field, &Cell::from_json(default))
+            {
+                return bad(format!("the default of field `{}` is invalid: {reason}", field.name));
+            }
+        }
+        let mut outputs = std::collections::HashSet::new();
+        for output in &self.signature.outputs {
+            if !outputs.insert(output.name.as_str()) {
+                return bad(format!("output `{}` appears twice", output.name));
+            }
+            if let OutputKind::Label { classes } | OutputKind::Probabilities { classes } =
+                &output.kind
+                && classes.is_empty()
+            {
+                return bad(format!("output `{}` has no classes", output.name));
+            }
+        }
+        if self.preprocessing.features.is_empty() {
+            return bad("preprocessing lists no features".into());
+        }
+        for feature in &self.preprocessing.features {
+            let Some(field) = self.field(feature.field()) else {
+                return bad(format!(
+                    "preprocessing uses field `{}`, which the signature does not have",
+                    feature.field()
+                ));
+            };
+            let ok = matches!(
+                (feature, &field.kind),
+                (Feature::Numeric { .. }, FieldKind::Numeric { .. })
+                    | (Feature::OneHot { .. }, FieldKind::Categorical { .. })
+                    | (Feature::Ordinal { .. }, FieldKind::Categorical { .. })
+                    | (Feature::Boolean { .. }, FieldKind::Boolean)
+            );
+            if !ok {
+                return bad(format!(
+                    "preprocessing encodes field `{}` in a way its type does not allow",
+                    field.name
+                ));
+            }
+            if let Feature::Numeric { scale, center, .. } = feature
+                && (!scale.is_finite() || *scale == 0.0 || !center.is_finite())
+            {
+                return bad(format!("field `{}` has an invalid center or scale", field.name));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.signature.inputs.iter().find(|f| f.name == name)
+    }
+
+    /// Validates every row of `table` and encodes it into the model's input
+    /// matrix (row-major `[rows, features]`). All problems are reported
+    /// together, each naming its row and field; columns the signature does
+    /// not use are ignored.
+    pub fn encode(&self, table: &Table) -> Result<Vec<f32>, Error> {
+        let fields = &self.signature.inputs;
+        let columns: Vec<Option<usize>> = fields.iter().map(|f| table.column(&f.name)).collect();
+        let features: Vec<(usize, &Feature)> = self
+            .preprocessing
+            .features
+            .iter()
+            .map(|feat| {
+                let ix = fields.iter().position(|f| f.name == feat.field()).unwrap_or(0);
+                (ix, feat)
+            })
+            .collect();
+        let width = features.len();
+        let mut out = vec![0f32; table.len() * width];
+        let mut errors = Vec::new();
+        let mut values: Vec<Option<Encoded>> = vec![None; fields.len()];
+        for (r, row) in table.rows().enumerate() {
+            for (i, field) in fields.iter().enumerate() {
+                let cell = columns[i].map(|c| &row[c]).unwrap_or(&Cell::Missing);
+                values[i] = match resolve(field, cell) {
+                    Ok(v) => Some(v),
+                    Err(reason) => {
+                        if errors.len() < 1000 {
+                            errors.push(RowError {
+                                row: r + 1,
+                                field: field.name.clone(),
+                                reason,
+                            });
+                        }
+                        None
+                    }
+                };
+            }
+            let dst = &mut out[r * width..(r + 1) * width];
+            for (slot, (ix, feature)) in dst.iter_mut().zip(&features) {
+                if let Some(v) = &values[*ix] {
+                    *slot = v.feature(feature);
+                }
+            }
+        }
+        if errors.is_empty() { Ok(out) } else { Err(Error::Rows(errors)) }
+    }
+}
+
+/// A validated cell.
+#[derive(Debug, Clone, PartialEq)]
+enum Encoded {
+    Number(f64),
+    Category(usize, String),
+    Bool(bool),
+}
+
+impl Encoded {
+    fn feature(&self, feature: &Feature) -> f32 {
+        match (self, feature) {
+            (Encoded::Number(x), Feature::Numeric { center, scale, .. }) => {
+                ((x - center) / scale) as f32
+            }
+            (Encoded::Category(_, c), Feature::OneHot { category, .. }) => {
+                f32::from(u8::from(c == category))
+            }
+            (Encoded::Category(ix, _), Feature::Ordinal { .. }) => *ix as f32,
+            (Encoded::Bool(b), Feature::Boolean { .. }) => f32::from(u8::from(*b)),
+            // `Manifest::validate` pairs each feature with a field of the right kind.
+            _ => f32::NAN,
+        }
+    }
+}
+
+fn resolve(field: &Field, cell: &Cell) -> Result<Encoded, String> {
+    if cell.is_missing() {
+        return match &field.default {
+            Some(d) if !d.is_null() => encode_cell(field, &Cell::from_json(d)),
+            _ => Err("missing value, and the field has no default".into()),
+        };
+    }
+    encode_cell(field, cell)
+}
+
+fn encode_cell(field: &Field, cell: &Cell) -> Result<Encoded, String> {
+    match (&field.kind, cell) {
+        (FieldKind::Numeric { .. }, Cell::Number(x)) => number(*x),
+        (FieldKind::Numeric { .. }, Cell::Text(s)) => match s.trim().parse::<f64>() {
+            Ok(x) => number(x),
+            Err(_) => Err(format!("expected a number, found {:?}", s)),
+        },
+        (FieldKind::Numeric { .. }, Cell::Bool(b)) => {
+            Err(format!("expected a number, found the boolean {b}"))
+        }
+        (FieldKind::Categorical { categories }, cell) => {
+            let text = match cell {
+                Cell::Text(s) => s.clone(),
+                Cell::Number(x) => Cell::Number(*x).to_string(),
+                Cell::Bool(b) => b.to_string(),
+                Cell::Missing => String::new(),
+            };
+            match categories.iter().position(|c| *c == text) {
+                Some(ix) => Ok(Encoded::Category(ix, text)),
+                None => Err(format!(
+                    "unknown category {:?}; expected one of {}",
+                    text,
+                    list(categories)
+                )),
+            }
+        }
+        (FieldKind::Boolean, Cell::Bool(b)) => Ok(Encoded::Bool(*b)),
+        (FieldKind::Boolean, Cell::Number(x)) if *x == 0.0 || *x == 1.0 => {
+            Ok(Encoded::Bool(*x == 1.0))
+        }
+        (FieldKind::Boolean, Cell::Text(s)) => match parse_bool(s) {
+            Some(b) => Ok(Encoded::Bool(b)),
+            None => Err(format!("expected yes/no (or true/false, 1/0), found {:?}", s)),
+        },
+        (FieldKind::Boolean, other) => Err(format!("expected yes/no, found {other}")),
+        (_, Cell::Missing) => Err("missing value".into()),
+    }
+}
+
+fn number(x: f64) -> Result<Encoded, String> {
+    if x.is_finite() {
+        Ok(Encoded::Number(x))
+    } else {
+        Err(format!("{x} is not allowed: the value must be a finite number"))
+    }
+}
+
+/// Reads yes/no the ways spreadsheets write it.
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "yes" | "y" | "true" | "t" | "1" => Some(true),
+        "no" | "n" | "false" | "f" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+fn list(items: &[String]) -> String {
+    const SHOWN: usize = 12;
+    let mut s: Vec<String> = items.iter().take(SHOWN).map(|c| format!("{c:?}")).collect();
+    if items.len() > SHOWN {
+        s.push(format!("... ({} in all)", items.len()));
+    }
+    s.join(", ")
+}
+
+#[cfg(test)]
+mod tests;

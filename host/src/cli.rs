@@ -1,0 +1,200 @@
+//! The `citizen` command line.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Parser, Subcommand};
+use manifest::{Feature, FieldKind, OutputKind};
+use runtime_wasm::Model;
+use runtime_wasm::format::{self, Format};
+
+#[derive(Parser)]
+#[command(name = "citizen", version, about = "Train a model on a spreadsheet; predict anywhere with the same answers.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show a model's manifest: fields, outputs, metrics, golden cases.
+    Inspect {
+        /// The model file (.onnx).
+        model: PathBuf,
+        /// Print the manifest as JSON instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Predict every row of a CSV, JSON Lines or JSON file; the output is the
+    /// input with the output columns appended.
+    Predict {
+        /// The model file (.onnx).
+        #[arg(long, short)]
+        model: PathBuf,
+        /// The rows: .csv, .jsonl/.ndjson or .json.
+        input: PathBuf,
+        /// Where to write (default: standard output). Written atomically.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Input format when the extension does not tell: csv, jsonl, json.
+        #[arg(long)]
+        from: Option<String>,
+        /// Output format (default: from the output's extension, else the input's).
+        #[arg(long)]
+        to: Option<String>,
+    },
+}
+
+/// Runs the command line; errors are printed, never panics.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Inspect { model, json } => inspect(&model, json),
+        Command::Predict { model, input, output, from, to } => {
+            predict(&model, &input, output.as_deref(), from.as_deref(), to.as_deref())
+        }
+    }
+}
+
+/// Loads a model file, naming the file in any error.
+pub fn load(path: &Path) -> Result<Model> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Model::load(&bytes).with_context(|| format!("{}", path.display()))
+}
+
+fn format_of(path: &Path, named: Option<&str>) -> Result<Format> {
+    if let Some(n) = named {
+        return Format::from_name(n).ok_or_else(|| anyhow!("unknown format {n:?}: use csv, jsonl or json"));
+    }
+    Format::from_path(&path.to_string_lossy())
+        .ok_or_else(|| anyhow!("{}: cannot tell the format from the extension; use --from csv|jsonl|json", path.display()))
+}
+
+fn predict(model: &Path, input: &Path, output: Option<&Path>, from: Option<&str>, to: Option<&str>) -> Result<()> {
+    let m = load(model)?;
+    let from = format_of(input, from)?;
+    let to = match (to, output) {
+        (Some(t), _) => format_of(Path::new(""), Some(t))?,
+        (None, Some(o)) => Format::from_path(&o.to_string_lossy()).unwrap_or(from),
+        (None, None) => from,
+    };
+    let bytes = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
+    let out = format::predict_file(&m, &bytes, from, to).with_context(|| format!("{}", input.display()))?;
+    match output {
+        Some(path) => write_atomically(path, &out),
+        None => {
+            std::io::stdout().write_all(&out).context("writing to standard output")?;
+            Ok(())
+        }
+    }
+}
+
+/// Writes through a temporary file in the same folder and a rename, so a
+/// reader never sees half a file and a failure leaves nothing behind.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().ok_or_else(|| anyhow!("{} is not a file path", path.display()))?;
+    let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+    let result = (|| -> Result<()> {
+        let mut f = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        f.write_all(bytes).and_then(|()| f.sync_all()).with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn inspect(path: &Path, json: bool) -> Result<()> {
+    let model = load(path)?;
+    let mut s = String::new();
+    match model.manifest() {
+        Some(m) if json => s = m.to_json() + "\n",
+        Some(m) => {
+            writeln!(s, "{} ({:?}, manifest format {})", m.name, m.task, m.format_version)?;
+            if !m.description.is_empty() {
+                writeln!(s, "{}", m.description)?;
+            }
+            writeln!(s, "\nInputs ({}):", m.signature.inputs.len())?;
+            for f in &m.signature.inputs {
+                let kind = match &f.kind {
+                    FieldKind::Numeric { min, max } => match (min, max) {
+                        (Some(a), Some(b)) => format!("number, seen {a} to {b}"),
+                        _ => "number".into(),
+                    },
+                    FieldKind::Categorical { categories } => format!("one of {}", categories.join(", ")),
+                    FieldKind::Boolean => "yes/no".into(),
+                };
+                let default = match &f.default {
+                    Some(d) if !d.is_null() => format!(" (default {d})"),
+                    _ => String::new(),
+                };
+                writeln!(s, "  {:<22} {kind}{default}", f.name)?;
+            }
+            writeln!(s, "\nOutputs:")?;
+            for o in &m.signature.outputs {
+                let kind = match &o.kind {
+                    OutputKind::Numeric => "number".to_string(),
+                    OutputKind::Label { classes } => format!("label: {}", classes.join(", ")),
+                    OutputKind::Probabilities { classes } => format!("probability of each of {}", classes.join(", ")),
+                };
+                writeln!(s, "  {:<22} {kind}", o.name)?;
+            }
+            let onehot = m.preprocessing.features.iter().filter(|f| matches!(f, Feature::OneHot { .. })).count();
+            writeln!(
+                s,
+                "\nPreprocessing: {} features into `{}` ({} one-hot)",
+                m.preprocessing.features.len(),
+                m.preprocessing.onnx_input,
+                onehot
+            )?;
+            if !m.metrics.is_empty() {
+                let metrics: Vec<String> = m.metrics.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                writeln!(s, "Metrics: {}", metrics.join(", "))?;
+            }
+            if let Some(t) = &m.training_data {
+                writeln!(s, "Trained on: {} ({} rows, sha256 {})", t.source, t.rows, short(&t.sha256))?;
+            }
+            let report = runtime_wasm::describe::check_golden(&model)?;
+            let failed = report["mismatches"].as_array().map(Vec::len).unwrap_or(0);
+            writeln!(s, "Golden cases: {} ({} pass here)", m.golden.len(), m.golden.len() - failed.min(m.golden.len()))?;
+            if failed > 0 {
+                for mm in report["mismatches"].as_array().into_iter().flatten() {
+                    writeln!(s, "  MISMATCH {mm}")?;
+                }
+                print!("{s}");
+                bail!("the model does not reproduce its own golden cases");
+            }
+        }
+        None => {
+            let file = model.file();
+            writeln!(s, "{}: a plain ONNX model (no citizen manifest)", path.display())?;
+            let sig = runtime_wasm::describe::signature_json(file);
+            writeln!(s, "Inputs:  {}", sig["inputs"])?;
+            writeln!(s, "Outputs: {}", sig["outputs"])?;
+            let mut ops: Vec<String> = file.operators().into_iter().map(|(d, o, _)| format!("{d}:{o}")).collect();
+            ops.dedup();
+            writeln!(s, "Operators: {}", ops.join(", "))?;
+        }
+    }
+    print!("{s}");
+    Ok(())
+}
+
+fn short(s: &str) -> &str {
+    s.get(..12).unwrap_or(s)
+}

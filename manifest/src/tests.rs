@@ -1,0 +1,118 @@
+use super::*;
+
+fn car_manifest() -> Manifest {
+    Manifest::from_json(
+        r#"{
+        "format_version": 1,
+        "name": "cars",
+        "task": "regression",
+        "signature": {
+            "inputs": [
+                {"name": "Horsepower", "type": "numeric", "min": 55, "max": 300, "default": 140},
+                {"name": "Type", "type": "categorical", "categories": ["Small", "Van"]},
+                {"name": "Manual", "type": "boolean"}
+            ],
+            "outputs": [{"name": "Price", "type": "numeric", "onnx_output": "variable", "column": 0}]
+        },
+        "preprocessing": {
+            "onnx_input": "features",
+            "features": [
+                {"encode": "numeric", "field": "Horsepower", "center": 100, "scale": 2},
+                {"encode": "one_hot", "field": "Type", "category": "Small"},
+                {"encode": "one_hot", "field": "Type", "category": "Van"},
+                {"encode": "ordinal", "field": "Type"},
+                {"encode": "boolean", "field": "Manual"}
+            ]
+        }
+    }"#,
+    )
+    .unwrap()
+}
+
+#[test]
+fn encodes_csv_rows_with_defaults_and_na() {
+    let m = car_manifest();
+    let t = Table::from_csv(b"\xEF\xBB\xBF\"\",Horsepower,Type,Manual\n1,120,Van,Yes\n2,NA,Small,no\n").unwrap();
+    assert_eq!(m.encode(&t).unwrap(), vec![10.0, 0.0, 1.0, 1.0, 1.0, 20.0, 1.0, 0.0, 0.0, 0.0]);
+}
+
+#[test]
+fn row_errors_name_row_field_and_reason() {
+    let m = car_manifest();
+    let t = Table::from_json(
+        r#"[{"Horsepower": "fast", "Type": "Small", "Manual": true},
+            {"Horsepower": 1, "Type": "Truck", "Manual": true},
+            {"Horsepower": 1, "Type": "Van"},
+            {"Horsepower": 1, "Type": "Van", "Manual": "maybe"}]"#,
+    )
+    .unwrap();
+    let err = m.encode(&t).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "invalid input (4 problems):\n  \
+         row 1, field `Horsepower`: expected a number, found \"fast\"\n  \
+         row 2, field `Type`: unknown category \"Truck\"; expected one of \"Small\", \"Van\"\n  \
+         row 3, field `Manual`: missing value, and the field has no default\n  \
+         row 4, field `Manual`: expected yes/no (or true/false, 1/0), found \"maybe\""
+    );
+}
+
+#[test]
+fn nan_and_infinity_are_refused() {
+    let m = car_manifest();
+    let t = Table::from_csv(b"Horsepower,Type,Manual\nNaN,Van,1\ninf,Van,0\n").unwrap();
+    let err = m.encode(&t).unwrap_err().to_string();
+    assert!(err.contains("row 1, field `Horsepower`: NaN is not allowed"), "{err}");
+    assert!(err.contains("row 2, field `Horsepower`: inf is not allowed"), "{err}");
+}
+
+#[test]
+fn future_format_is_a_clear_error() {
+    let err = Manifest::from_json(r#"{"format_version": 7, "anything": "new"}"#).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the model was written with manifest format version 7, but this runtime reads up to version 1; upgrade citizen to use it"
+    );
+}
+
+#[test]
+fn inconsistent_manifest_is_refused() {
+    let mut m = car_manifest();
+    m.preprocessing.features.push(Feature::OneHot { field: "Horsepower".into(), category: "x".into() });
+    assert!(m.validate().unwrap_err().to_string().contains("field `Horsepower`"));
+    let mut m = car_manifest();
+    m.preprocessing.features.push(Feature::Boolean { field: "Colour".into() });
+    assert!(m.validate().unwrap_err().to_string().contains("`Colour`"));
+}
+
+#[test]
+fn manifest_round_trips_through_json() {
+    let m = car_manifest();
+    assert_eq!(Manifest::from_json(&m.to_json()).unwrap(), m);
+}
+
+#[test]
+fn tables_from_every_json_shape() {
+    let rows = Table::from_json(r#"[{"a": 1, "b": "x"}, {"b": "y"}]"#).unwrap();
+    let cols = Table::from_json(r#"{"a": [1, null], "b": ["x", "y"]}"#).unwrap();
+    assert_eq!(rows, cols);
+    let lines = Table::from_json_lines("{\"a\": 1, \"b\": \"x\"}\n\n{\"b\": \"y\"}\n").unwrap();
+    assert_eq!(rows, lines);
+    let one = Table::from_json(r#"{"a": 1, "b": "x"}"#).unwrap();
+    assert_eq!(one.len(), 1);
+    let arrays = Table::from_json("[[1, 2], [3, 4]]").unwrap();
+    assert_eq!(arrays.columns(), ["column_1", "column_2"]);
+}
+
+#[test]
+fn bad_tables_are_clear_errors() {
+    let e = Table::from_csv(b"a,b\n1,2\n3\n").unwrap_err().to_string();
+    assert_eq!(e, "line 3: the row has 1 fields, but the header has 2");
+    let e = Table::from_json(r#"{"a": [1, 2], "b": [1]}"#).unwrap_err().to_string();
+    assert_eq!(e, "column `b` has 1 values, column `a` has 2");
+    let e = Table::from_json("[1, 2]").unwrap_err().to_string();
+    assert_eq!(e, "row 1: expected an object of field values, found a number");
+    let e = Table::from_json_lines("{\"a\": 1}\n{oops\n").unwrap_err().to_string();
+    assert!(e.starts_with("line 2: invalid JSON"), "{e}");
+    assert!(Table::from_csv(b"\xff\xfe,a\n1,2\n").is_err());
+}

@@ -1,0 +1,483 @@
+//! How a table of rows becomes a model's input tensors, and its output
+//! tensors become named columns. Engine-neutral: tract (here) and ONNX
+//! Runtime (in the host) both go through this one path, so every engine sees
+//! the same inputs and names the same outputs.
+
+use manifest::{Cell, Manifest, OutputKind, Table};
+use serde_json::{Map, Value};
+
+use crate::Error;
+
+/// Element type of a tensor crossing the engine boundary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dtype {
+    F32,
+    F64,
+    I64,
+    I32,
+    Bool,
+    Str,
+}
+
+impl Dtype {
+    /// From an ONNX `TensorProto.DataType` code.
+    pub fn from_onnx(code: i32) -> Option<Dtype> {
+        Some(match code {
+            1 => Dtype::F32,
+            6 => Dtype::I32,
+            7 => Dtype::I64,
+            8 => Dtype::Str,
+            9 => Dtype::Bool,
+            11 => Dtype::F64,
+            _ => return None,
+        })
+    }
+}
+
+/// A tensor's data, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Data {
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    I64(Vec<i64>),
+    I32(Vec<i32>),
+    Bool(Vec<bool>),
+    Str(Vec<String>),
+}
+
+impl Data {
+    pub fn len(&self) -> usize {
+        match self {
+            Data::F32(v) => v.len(),
+            Data::F64(v) => v.len(),
+            Data::I64(v) => v.len(),
+            Data::I32(v) => v.len(),
+            Data::Bool(v) => v.len(),
+            Data::Str(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A named tensor handed to or received from an engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedTensor {
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub data: Data,
+}
+
+/// How rows fill the model's inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inputs {
+    /// A citizen model: the manifest's preprocessing makes one float matrix.
+    Manifest { onnx_input: String },
+    /// A plain model with one 2-D numeric input: filled from the table's
+    /// columns in order (columns with an empty header, such as an unnamed
+    /// row index, are skipped).
+    Positional { onnx_input: String, width: Option<usize>, dtype: Dtype },
+    /// A plain model with several inputs: each filled from the column of the
+    /// same name.
+    Named(Vec<NamedInput>),
+}
+
+/// One input of a plain model with several inputs: shape `[N]` or `[N, 1]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedInput {
+    pub name: String,
+    pub dtype: Dtype,
+    pub rank: usize,
+}
+
+/// One ONNX output and how it becomes columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputSpec {
+    pub onnx_output: String,
+    pub kind: OutputSpecKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutputSpecKind {
+    /// A manifest output.
+    Field { name: String, kind: OutputKind, column: Option<usize> },
+    /// A plain model's output: `[N]` → column `name`; `[N, k]` → `name_0..`;
+    /// with `keys` (a ZipMap's class labels) → `name_<key>`.
+    Plain { keys: Option<Vec<String>> },
+}
+
+/// Everything needed to go from rows to tensors and back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interface {
+    pub manifest: Option<Manifest>,
+    pub inputs: Inputs,
+    pub outputs: Vec<OutputSpec>,
+}
+
+/// One output column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// The flat name used as a CSV header.
+    pub name: String,
+    /// Where the value sits in a JSON row: `row[.0]` or `row[.0][.1]`.
+    pub path: (String, Option<String>),
+    pub values: Values,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Values {
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    I64(Vec<i64>),
+    Text(Vec<String>),
+}
+
+impl Values {
+    pub fn len(&self) -> usize {
+        match self {
+            Values::F32(v) => v.len(),
+            Values::F64(v) => v.len(),
+            Values::I64(v) => v.len(),
+            Values::Text(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The value as text, written the same way on every target: floats in
+    /// their shortest round-trip form.
+    pub fn text(&self, row: usize) -> String {
+        match self {
+            Values::F32(v) => v[row].to_string(),
+            Values::F64(v) => v[row].to_string(),
+            Values::I64(v) => v[row].to_string(),
+            Values::Text(v) => v[row].clone(),
+        }
+    }
+
+    pub fn number(&self, row: usize) -> Option<f64> {
+        match self {
+            Values::F32(v) => Some(v[row] as f64),
+            Values::F64(v) => Some(v[row]),
+            Values::I64(v) => Some(v[row] as f64),
+            Values::Text(_) => None,
+        }
+    }
+
+    pub fn json(&self, row: usize) -> Value {
+        let float = |x: f64, short: String| {
+            // f32 values are written by their shortest f32 form, so 15.9f32
+            // becomes 15.9 and not 15.899999618530273.
+            short.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or_else(|| {
+                if x.is_nan() { Value::Null } else { Value::String(short) }
+            })
+        };
+        match self {
+            Values::F32(v) => float(v[row] as f64, v[row].to_string()),
+            Values::F64(v) => float(v[row], v[row].to_string()),
+            Values::I64(v) => Value::from(v[row]),
+            Values::Text(v) => Value::String(v[row].clone()),
+        }
+    }
+}
+
+/// The outputs for a batch of rows, as columns.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Prediction {
+    pub rows: usize,
+    pub columns: Vec<Column>,
+}
+
+impl Prediction {
+    pub fn headers(&self) -> Vec<&str> {
+        self.columns.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// One JSON object per row; a classifier's probabilities nest under
+    /// their output name, keyed by class.
+    pub fn json_rows(&self) -> Vec<Map<String, Value>> {
+        (0..self.rows)
+            .map(|r| {
+                let mut row = Map::new();
+                for c in &self.columns {
+                    let v = c.values.json(r);
+                    match &c.path.1 {
+                        None => {
+                            row.insert(c.path.0.clone(), v);
+                        }
+                        Some(key) => {
+                            let entry = row.entry(c.path.0.clone()).or_insert_with(|| Value::Object(Map::new()));
+                            if let Value::Object(m) = entry {
+                                m.insert(key.clone(), v);
+                            }
+                        }
+                    }
+                }
+                row
+            })
+            .collect()
+    }
+}
+
+impl Interface {
+    /// Names of the ONNX outputs an engine must compute, in order, without repeats.
+    pub fn onnx_outputs(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for o in &self.outputs {
+            if !names.contains(&o.onnx_output.as_str()) {
+                names.push(&o.onnx_output);
+            }
+        }
+        names
+    }
+
+    /// Validates the rows and builds the input tensors.
+    pub fn prepare(&self, table: &Table) -> Result<Vec<NamedTensor>, Error> {
+        let rows = table.len();
+        match &self.inputs {
+            Inputs::Manifest { onnx_input } => {
+                let manifest = self.manifest.as_ref().ok_or_else(|| Error::Model("manifest expected".into()))?;
+                let data = manifest.encode(table).map_err(Error::Input)?;
+                let width = manifest.preprocessing.features.len();
+                Ok(vec![NamedTensor { name: onnx_input.clone(), shape: vec![rows, width], data: Data::F32(data) }])
+            }
+            Inputs::Positional { onnx_input, width, dtype } => {
+                let columns: Vec<usize> =
+                    (0..table.width()).filter(|&c| !table.columns()[c].is_empty()).collect();
+                if let Some(w) = width
+                    && *w != columns.len()
+                {
+                    return Err(Error::Input(manifest::Error::Input(format!(
+                        "the model takes {w} numbers per row (input `{onnx_input}`), but the table has {} columns",
+                        columns.len()
+                    ))));
+                }
+                let mut errors = Vec::new();
+                let mut values = Vec::with_capacity(rows * columns.len());
+                for (r, row) in table.rows().enumerate() {
+                    for &c in &columns {
+                        values.push(match &row[c] {
+                            Cell::Missing => f64::NAN,
+                            cell => cell.as_f64().unwrap_or_else(|| {
+                                errors.push(manifest::RowError {
+                                    row: r + 1,
+                                    field: table.columns()[c].clone(),
+                                    reason: format!("expected a number, found {cell}"),
+                                });
+                                f64::NAN
+                            }),
+                        });
+                    }
+                }
+                if !errors.is_empty() {
+                    return Err(Error::Input(manifest::Error::Rows(errors)));
+                }
+                let shape = vec![rows, columns.len()];
+                let data = numeric_data(*dtype, values, onnx_input)?;
+                Ok(vec![NamedTensor { name: onnx_input.clone(), shape, data }])
+            }
+            Inputs::Named(inputs) => {
+                let mut tensors = Vec::new();
+                let mut errors = Vec::new();
+                for input in inputs {
+                    let Some(c) = table.column(&input.name) else {
+                        return Err(Error::Input(manifest::Error::Input(format!(
+                            "the table has no column `{}`, which the model needs",
+                            input.name
+                        ))));
+                    };
+                    let cells = table.rows().map(|row| &row[c]);
+                    let data = match input.dtype {
+                        Dtype::Str => Data::Str(
+                            cells
+                                .map(|cell| match cell {
+                                    Cell::Text(s) => s.clone(),
+                                    Cell::Missing => String::new(),
+                                    other => other.to_string(),
+                                })
+                                .collect(),
+                        ),
+                        Dtype::Bool => {
+                            let mut v = Vec::with_capacity(rows);
+                            for (r, cell) in cells.enumerate() {
+                                let b = match cell {
+                                    Cell::Bool(b) => Some(*b),
+                                    Cell::Text(s) => manifest::parse_bool(s),
+                                    Cell::Number(x) => Some(*x != 0.0),
+                                    Cell::Missing => None,
+                                };
+                                v.push(b.unwrap_or_else(|| {
+                                    errors.push(manifest::RowError {
+                                        row: r + 1,
+                                        field: input.name.clone(),
+                                        reason: format!("expected yes/no, found {cell}"),
+                                    });
+                                    false
+                                }));
+                            }
+                            Data::Bool(v)
+                        }
+                        dtype => {
+                            let mut v = Vec::with_capacity(rows);
+                            for (r, cell) in cells.enumerate() {
+                                v.push(match cell {
+                                    Cell::Missing => f64::NAN,
+                                    cell => cell.as_f64().unwrap_or_else(|| {
+                                        errors.push(manifest::RowError {
+                                            row: r + 1,
+                                            field: input.name.clone(),
+                                            reason: format!("expected a number, found {cell}"),
+                                        });
+                                        f64::NAN
+                                    }),
+                                });
+                            }
+                            numeric_data(dtype, v, &input.name)?
+                        }
+                    };
+                    let shape = if input.rank == 1 { vec![rows] } else { vec![rows, 1] };
+                    tensors.push(NamedTensor { name: input.name.clone(), shape, data });
+                }
+                if !errors.is_empty() {
+                    errors.sort_by_key(|e| e.row);
+                    return Err(Error::Input(manifest::Error::Rows(errors)));
+                }
+                Ok(tensors)
+            }
+        }
+    }
+
+    /// Turns the engine's outputs (in [`Interface::onnx_outputs`] order) into named columns.
+    pub fn finish(&self, rows: usize, outputs: Vec<NamedTensor>) -> Result<Prediction, Error> {
+        let mut columns = Vec::new();
+        for spec in &self.outputs {
+            let t = outputs
+                .iter()
+                .find(|t| t.name == spec.onnx_output)
+                .ok_or_else(|| Error::Run(format!("the engine did not return output `{}`", spec.onnx_output)))?;
+            let per_row = if rows == 0 { 0 } else { t.data.len() / rows };
+            if per_row * rows != t.data.len() || t.shape.first().copied().unwrap_or(rows) != rows {
+                return Err(Error::Run(format!(
+                    "output `{}` has shape {:?}, which does not match {rows} rows",
+                    t.name, t.shape
+                )));
+            }
+            match &spec.kind {
+                OutputSpecKind::Field { name, kind, column } => match kind {
+                    OutputKind::Numeric => {
+                        let col = column.unwrap_or(0);
+                        if col >= per_row.max(1) {
+                            return Err(Error::Run(format!(
+                                "output `{}` has {per_row} columns, the manifest reads column {col}",
+                                t.name
+                            )));
+                        }
+                        columns.push(Column {
+                            name: name.clone(),
+                            path: (name.clone(), None),
+                            values: pick(&t.data, per_row, col)?,
+                        });
+                    }
+                    OutputKind::Label { classes } => {
+                        let values = match &t.data {
+                            Data::Str(v) => v.clone(),
+                            Data::I64(v) => v.iter().map(|x| x.to_string()).collect(),
+                            Data::I32(v) => v.iter().map(|x| x.to_string()).collect(),
+                            _ => {
+                                return Err(Error::Run(format!(
+                                    "label output `{}` is neither text nor integer",
+                                    t.name
+                                )));
+                            }
+                        };
+                        if let Some(bad) = values.iter().find(|v| !classes.contains(v)) {
+                            return Err(Error::Run(format!(
+                                "the model predicted label {bad:?}, which the manifest does not list"
+                            )));
+                        }
+                        columns.push(Column { name: name.clone(), path: (name.clone(), None), values: Values::Text(values) });
+                    }
+                    OutputKind::Probabilities { classes } => {
+                        if per_row != classes.len() {
+                            return Err(Error::Run(format!(
+                                "output `{}` has {per_row} scores per row, the manifest lists {} classes",
+                                t.name,
+                                classes.len()
+                            )));
+                        }
+                        for (i, class) in classes.iter().enumerate() {
+                            columns.push(Column {
+                                name: format!("{name}_{class}"),
+                                path: (name.clone(), Some(class.clone())),
+                                values: pick(&t.data, per_row, i)?,
+                            });
+                        }
+                    }
+                },
+                OutputSpecKind::Plain { keys } => {
+                    let name = &t.name;
+                    if t.shape.len() <= 1 && keys.is_none() {
+                        columns.push(Column { name: name.clone(), path: (name.clone(), None), values: pick(&t.data, 1, 0)? });
+                    } else {
+                        for i in 0..per_row {
+                            let key = match keys {
+                                Some(k) => k.get(i).cloned().unwrap_or_else(|| i.to_string()),
+                                None => i.to_string(),
+                            };
+                            columns.push(Column {
+                                name: format!("{name}_{key}"),
+                                path: (format!("{name}_{key}"), None),
+                                values: pick(&t.data, per_row, i)?,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Prediction { rows, columns })
+    }
+}
+
+fn numeric_data(dtype: Dtype, values: Vec<f64>, input: &str) -> Result<Data, Error> {
+    Ok(match dtype {
+        Dtype::F32 => Data::F32(values.into_iter().map(|x| x as f32).collect()),
+        Dtype::F64 => Data::F64(values),
+        Dtype::I64 | Dtype::I32 => {
+            if values.iter().any(|x| x.fract() != 0.0 || !x.is_finite()) {
+                return Err(Error::Input(manifest::Error::Input(format!(
+                    "input `{input}` takes whole numbers"
+                ))));
+            }
+            if dtype == Dtype::I64 {
+                Data::I64(values.into_iter().map(|x| x as i64).collect())
+            } else {
+                Data::I32(values.into_iter().map(|x| x as i32).collect())
+            }
+        }
+        Dtype::Bool => Data::Bool(values.into_iter().map(|x| x != 0.0).collect()),
+        Dtype::Str => Data::Str(values.into_iter().map(|x| x.to_string()).collect()),
+    })
+}
+
+/// Column `col` of a row-major `[rows, width]` tensor.
+fn pick(data: &Data, width: usize, col: usize) -> Result<Values, Error> {
+    fn strided<T: Clone>(v: &[T], width: usize, col: usize) -> Vec<T> {
+        v.iter().skip(col).step_by(width.max(1)).cloned().collect()
+    }
+    Ok(match data {
+        Data::F32(v) => Values::F32(strided(v, width, col)),
+        Data::F64(v) => Values::F64(strided(v, width, col)),
+        Data::I64(v) => Values::I64(strided(v, width, col)),
+        Data::I32(v) => Values::I64(strided(v, width, col).into_iter().map(i64::from).collect()),
+        Data::Bool(v) => Values::I64(strided(v, width, col).into_iter().map(i64::from).collect()),
+        Data::Str(v) => Values::Text(strided(v, width, col)),
+    })
+}
