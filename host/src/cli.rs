@@ -45,7 +45,19 @@ enum Command {
         /// Output format (default: from the output's extension, else the input's).
         #[arg(long)]
         to: Option<String>,
+        /// The engine: `tract` (the runtime, native), `wasm` (the runtime's
+        /// WASI module under wasmtime, as at the edge) or `ort` (ONNX Runtime,
+        /// as for cloud batches).
+        #[arg(long, default_value = "tract")]
+        engine: Engine,
     },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Engine {
+    Tract,
+    Wasm,
+    Ort,
 }
 
 /// Runs the command line; errors are printed, never panics.
@@ -63,8 +75,8 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Inspect { model, json } => inspect(&model, json),
-        Command::Predict { model, input, output, from, to } => {
-            predict(&model, &input, output.as_deref(), from.as_deref(), to.as_deref())
+        Command::Predict { model, input, output, from, to, engine } => {
+            predict(&model, &input, output.as_deref(), from.as_deref(), to.as_deref(), engine)
         }
     }
 }
@@ -83,8 +95,14 @@ fn format_of(path: &Path, named: Option<&str>) -> Result<Format> {
         .ok_or_else(|| anyhow!("{}: cannot tell the format from the extension; use --from csv|jsonl|json", path.display()))
 }
 
-fn predict(model: &Path, input: &Path, output: Option<&Path>, from: Option<&str>, to: Option<&str>) -> Result<()> {
-    let m = load(model)?;
+fn predict(
+    model: &Path,
+    input: &Path,
+    output: Option<&Path>,
+    from: Option<&str>,
+    to: Option<&str>,
+    engine: Engine,
+) -> Result<()> {
     let from = format_of(input, from)?;
     let to = match (to, output) {
         (Some(t), _) => format_of(Path::new(""), Some(t))?,
@@ -92,7 +110,24 @@ fn predict(model: &Path, input: &Path, output: Option<&Path>, from: Option<&str>
         (None, None) => from,
     };
     let bytes = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
-    let out = format::predict_file(&m, &bytes, from, to).with_context(|| format!("{}", input.display()))?;
+    let out = match engine {
+        Engine::Tract => format::predict_file(&load(model)?, &bytes, from, to),
+        Engine::Wasm => {
+            let model_bytes = std::fs::read(model).with_context(|| format!("cannot read {}", model.display()))?;
+            let runtime = crate::wasi_engine::WasiRuntime::open(&wasi_module()?)?;
+            let mut instance = runtime.instantiate(Default::default())?;
+            let handle = instance.load(&model_bytes).with_context(|| format!("{}", model.display()))?;
+            Ok(instance.predict(handle, &bytes, from.code(), to.code()).with_context(|| format!("{}", input.display()))?)
+        }
+        Engine::Ort => {
+            let model_bytes = std::fs::read(model).with_context(|| format!("cannot read {}", model.display()))?;
+            let m = crate::ort_engine::OrtModel::load(&model_bytes, 0).with_context(|| format!("{}", model.display()))?;
+            let table = format::read_table(&bytes, from).with_context(|| format!("{}", input.display()))?;
+            let p = m.predict(&table).with_context(|| format!("{}", input.display()))?;
+            format::write(&bytes, from, &table, &p, to)
+        }
+    }
+    .with_context(|| format!("{}", input.display()))?;
     match output {
         Some(path) => write_atomically(path, &out),
         None => {
@@ -100,6 +135,25 @@ fn predict(model: &Path, input: &Path, output: Option<&Path>, from: Option<&str>
             Ok(())
         }
     }
+}
+
+/// The runtime's WASI module: `CITIZEN_WASM` (a file), next to the
+/// executable, or in the build's `wasm-pkg/wasi/`.
+pub fn wasi_module() -> Result<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Some(p) = std::env::var_os("CITIZEN_WASM") {
+        candidates.push(PathBuf::from(p));
+    }
+    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+        candidates.push(dir.join("runtime_wasm.wasm"));
+        candidates.push(dir.join("../wasm-pkg/wasi/runtime_wasm.wasm"));
+    }
+    if let Some(p) = std::env::var_os("CITIZEN_WASM_PKG") {
+        candidates.push(PathBuf::from(p).join("wasi/runtime_wasm.wasm"));
+    }
+    candidates.into_iter().find(|p| p.is_file()).ok_or_else(|| {
+        anyhow!("the runtime's WASI module (runtime_wasm.wasm) was not found; build it with scripts/build-wasm.sh or set CITIZEN_WASM")
+    })
 }
 
 /// Writes through a temporary file in the same folder and a rename, so a

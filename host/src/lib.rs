@@ -6,3 +6,5 @@
 //! the edge run, so a file predicted here gives byte-identical output there.
 
 pub mod cli;
+pub mod ort_engine;
+pub mod wasi_engine;

@@ -70,6 +70,29 @@ impl ModelFile {
         self.graph().output.iter().map(value_info).collect()
     }
 
+    /// The model's bytes with every `ZipMap` replaced by `Identity` and its
+    /// output declared as a float tensor: what engines without map support
+    /// (and this runtime) compute, with the class names kept in the interface.
+    pub fn onnx_without_zipmap(&self) -> Vec<u8> {
+        let mut proto = self.proto.clone();
+        if let Some(graph) = proto.graph.as_mut() {
+            let mut renamed = Vec::new();
+            for node in graph.node.iter_mut().filter(|n| n.op_type == "ZipMap") {
+                node.op_type = "Identity".into();
+                node.domain = String::new();
+                node.attribute.clear();
+                renamed.extend(node.output.iter().cloned());
+            }
+            for out in graph.output.iter_mut().filter(|o| renamed.contains(&o.name)) {
+                out.r#type = Some(pb::TypeProto {
+                    denotation: String::new(),
+                    value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor { elem_type: 1, shape: None })),
+                });
+            }
+        }
+        proto.encode_to_vec()
+    }
+
     /// `domain:op` of every operator the graph uses, in first-use order.
     pub fn operators(&self) -> Vec<(String, String, String)> {
         let mut ops = Vec::new();

@@ -72,8 +72,23 @@ pub fn predict_file(model: &Model, input: &[u8], from: Format, to: Format) -> Re
     write(input, from, &table, &prediction, to)
 }
 
-/// Writes the input rows followed by the prediction's columns.
+/// Writes the input rows followed by the prediction's columns. An output
+/// whose name is already an input column is written as `predicted_<name>`.
 pub fn write(input: &[u8], from: Format, table: &Table, p: &Prediction, to: Format) -> Result<Vec<u8>, Error> {
+    let renamed;
+    let p = if p.columns.iter().any(|c| table.column(&c.path.0).is_some()) {
+        let mut q = p.clone();
+        for c in &mut q.columns {
+            if table.column(&c.path.0).is_some() {
+                c.path.0 = format!("predicted_{}", c.path.0);
+                c.name = format!("predicted_{}", c.name);
+            }
+        }
+        renamed = q;
+        &renamed
+    } else {
+        p
+    };
     match to {
         Format::Csv => write_csv(input, from, table, p),
         Format::JsonLines => {

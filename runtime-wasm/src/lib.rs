@@ -31,3 +31,5 @@ pub use error::Error;
 pub use file::{ModelFile, ValueInfo};
 pub use interface::{Interface, Prediction};
 pub use manifest::{self, Manifest, Table};
+/// The ONNX protobuf types (tract's prost build of onnx.proto), to read and write model files.
+pub use tract_onnx::pb;

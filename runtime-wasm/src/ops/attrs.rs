@@ -99,6 +99,15 @@ fn tensor_values(t: &TensorProto) -> Result<Vec<f64>, String> {
             .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
             .collect()),
         11 => Ok(t.double_data.clone()),
-        other => Err(format!("tensor of element type {other}, expected float or double")),
+        // Integer tensors (opset-5 node modes are uint8): widened to f64.
+        2 | 3 | 4 | 5 | 6 if !raw.is_empty() && t.data_type <= 3 => Ok(raw.iter().map(|&b| if t.data_type == 3 { b as i8 as f64 } else { b as f64 }).collect()),
+        6 if !raw.is_empty() => Ok(raw.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64).collect()),
+        2..=6 => Ok(t.int32_data.iter().map(|&x| x as f64).collect()),
+        7 if !raw.is_empty() => Ok(raw
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f64)
+            .collect()),
+        7 => Ok(t.int64_data.iter().map(|&x| x as f64).collect()),
+        other => Err(format!("tensor of element type {other}, expected a number type")),
     }
 }

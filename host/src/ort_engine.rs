@@ -1,0 +1,117 @@
+//! ONNX Runtime through `ort`, for cloud batches: the same model file, the
+//! same interface (validation, preprocessing, output naming) as the runtime,
+//! a different engine.
+//!
+//! ONNX Runtime is loaded at run time from the library named by
+//! `ORT_DYLIB_PATH` (the set-up script puts `libonnxruntime.so` from the
+//! PyPI wheel in place); a missing library is a clear error, not a panic.
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+
+use anyhow::{Context, Result, anyhow, bail};
+use manifest::Table;
+use ort::session::{Session, SessionInputValue};
+use ort::value::{DynValue, Tensor};
+use runtime_wasm::ModelFile;
+use runtime_wasm::interface::{Data, NamedTensor, Prediction};
+
+static ENVIRONMENT: OnceLock<std::result::Result<ort::environment::Environment, String>> = OnceLock::new();
+
+/// Where ONNX Runtime's library is expected.
+pub fn dylib_path() -> Result<PathBuf> {
+    let path = std::env::var_os("ORT_DYLIB_PATH")
+        .map(PathBuf::from)
+        .ok_or_else(|| anyhow!("ONNX Runtime is not configured: set ORT_DYLIB_PATH to libonnxruntime.so (scripts/setup.sh installs it)"))?;
+    if !path.is_file() {
+        bail!("ONNX Runtime library not found at {} (ORT_DYLIB_PATH); run scripts/setup.sh", path.display());
+    }
+    Ok(path)
+}
+
+fn environment() -> Result<&'static ort::environment::Environment> {
+    let env = ENVIRONMENT.get_or_init(|| {
+        let path = dylib_path().map_err(|e| e.to_string())?;
+        let builder = ort::init_from(&path).map_err(|e| format!("loading ONNX Runtime from {}: {e}", path.display()))?;
+        builder.with_name("citizen").build().map_err(|e| format!("starting ONNX Runtime: {e}"))
+    });
+    env.as_ref().map_err(|e| anyhow!("{e}"))
+}
+
+/// A model planned by ONNX Runtime.
+pub struct OrtModel {
+    file: ModelFile,
+    session: Mutex<Session>,
+}
+
+impl OrtModel {
+    /// Loads a model file with `threads` intra-op threads (1 for parity and benches).
+    pub fn load(bytes: &[u8], threads: usize) -> Result<OrtModel> {
+        let file = ModelFile::parse(bytes)?;
+        let env = environment()?;
+        let graph = file.onnx_without_zipmap();
+        let mut builder = Session::builder(env).map_err(|e| anyhow!("{e}"))?;
+        builder = builder.with_intra_threads(threads).map_err(|e| anyhow!("{e}"))?;
+        let session = builder.commit_from_memory(&graph).map_err(|e| anyhow!("ONNX Runtime refused the model: {e}"))?;
+        Ok(OrtModel { file, session: Mutex::new(session) })
+    }
+
+    pub fn file(&self) -> &ModelFile {
+        &self.file
+    }
+
+    /// Validates and predicts a table, exactly as the runtime does.
+    pub fn predict(&self, table: &Table) -> Result<Prediction> {
+        let iface = &self.file.interface;
+        let inputs = iface.prepare(table)?;
+        let rows = table.len();
+        let outputs = if rows == 0 { vec![] } else { self.run(inputs)? };
+        Ok(iface.finish(rows, outputs)?)
+    }
+
+    /// Runs prepared inputs; returns the interface's outputs.
+    pub fn run(&self, inputs: Vec<NamedTensor>) -> Result<Vec<NamedTensor>> {
+        let mut values: Vec<(Cow<'static, str>, SessionInputValue<'static>)> = Vec::new();
+        for t in inputs {
+            let shape: Vec<i64> = t.shape.iter().map(|&d| d as i64).collect();
+            let v: DynValue = match t.data {
+                Data::F32(v) => Tensor::from_array((shape, v))?.into_dyn(),
+                Data::F64(v) => Tensor::from_array((shape, v))?.into_dyn(),
+                Data::I64(v) => Tensor::from_array((shape, v))?.into_dyn(),
+                Data::I32(v) => Tensor::from_array((shape, v))?.into_dyn(),
+                Data::Bool(v) => Tensor::from_array((shape, v))?.into_dyn(),
+                Data::Str(v) => Tensor::from_string_array((shape, v.as_slice()))?.into_dyn(),
+            };
+            values.push((Cow::Owned(t.name), v.into()));
+        }
+        let mut session = self.session.lock().map_err(|_| anyhow!("the ONNX Runtime session is poisoned"))?;
+        let outputs = session.run(values).map_err(|e| anyhow!("ONNX Runtime failed: {e}"))?;
+        let mut result = Vec::new();
+        for name in self.file.interface.onnx_outputs() {
+            let value = outputs.get(name).with_context(|| format!("ONNX Runtime returned no output `{name}`"))?;
+            result.push(extract(name, value)?);
+        }
+        Ok(result)
+    }
+}
+
+fn extract(name: &str, v: &DynValue) -> Result<NamedTensor> {
+    let shape_of = |s: &[i64]| s.iter().map(|&d| d.max(0) as usize).collect::<Vec<_>>();
+    let (shape, data) = if let Ok((s, d)) = v.try_extract_tensor::<f32>() {
+        (shape_of(s), Data::F32(d.to_vec()))
+    } else if let Ok((s, d)) = v.try_extract_tensor::<i64>() {
+        (shape_of(s), Data::I64(d.to_vec()))
+    } else if let Ok((s, d)) = v.try_extract_strings() {
+        (shape_of(s), Data::Str(d))
+    } else if let Ok((s, d)) = v.try_extract_tensor::<f64>() {
+        (shape_of(s), Data::F64(d.to_vec()))
+    } else if let Ok((s, d)) = v.try_extract_tensor::<i32>() {
+        (shape_of(s), Data::I32(d.to_vec()))
+    } else if let Ok((s, d)) = v.try_extract_tensor::<bool>() {
+        (shape_of(s), Data::Bool(d.to_vec()))
+    } else {
+        bail!("output `{name}` is of a type citizen cannot read ({:?})", v.dtype());
+    };
+    Ok(NamedTensor { name: name.to_string(), shape, data })
+}

@@ -1,0 +1,209 @@
+//! The runtime's `wasm32-wasip1` module under wasmtime: the edge's engine.
+//! Sandboxed: each call has a fuel budget and the instance a memory limit,
+//! so a bad model or input returns an error instead of hanging the host.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use wasmtime::{Config, Engine, Instance, Memory, Module, Store, StoreLimits, StoreLimitsBuilder, TypedFunc};
+use wasmtime_wasi::WasiCtxBuilder;
+use wasmtime_wasi::p1::WasiP1Ctx;
+
+struct State {
+    wasi: WasiP1Ctx,
+    limits: StoreLimits,
+}
+
+/// Limits for one module instance.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub memory_bytes: usize,
+    pub fuel_per_call: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { memory_bytes: 1 << 30, fuel_per_call: 200_000_000_000 }
+    }
+}
+
+/// A compiled runtime module, cached on disk as a `.cwasm` next to it.
+#[derive(Clone)]
+pub struct WasiRuntime {
+    engine: Engine,
+    module: Module,
+}
+
+impl WasiRuntime {
+    /// Compiles (or loads the cached compilation of) the module at `path`.
+    pub fn open(path: &Path) -> Result<WasiRuntime> {
+        let mut config = Config::new();
+        config.consume_fuel(true);
+        let engine = Engine::new(&config)?;
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read the runtime module {}", path.display()))?;
+        let cache = cache_path(path, &bytes);
+        let module = match cache.as_ref().filter(|c| c.is_file()) {
+            // SAFETY: the file was written by `precompile_module` of this same
+            // wasmtime version and configuration (both are in its name).
+            Some(c) => unsafe { Module::deserialize_file(&engine, c) }?,
+            None => {
+                let compiled = engine.precompile_module(&bytes)?;
+                if let Some(c) = &cache {
+                    let tmp = c.with_extension("tmp");
+                    if std::fs::write(&tmp, &compiled).is_ok() {
+                        let _ = std::fs::rename(&tmp, c);
+                    }
+                }
+                // SAFETY: produced just above by this engine.
+                unsafe { Module::deserialize(&engine, &compiled) }?
+            }
+        };
+        Ok(WasiRuntime { engine, module })
+    }
+
+    /// A fresh sandboxed instance.
+    pub fn instantiate(&self, limits: Limits) -> Result<WasiInstance> {
+        let mut linker = wasmtime::Linker::<State>::new(&self.engine);
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)?;
+        let state = State {
+            wasi: WasiCtxBuilder::new().build_p1(),
+            limits: StoreLimitsBuilder::new().memory_size(limits.memory_bytes).build(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store.set_fuel(limits.fuel_per_call)?;
+        let instance = linker.instantiate(&mut store, &self.module)?;
+        if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
+            init.call(&mut store, ())?;
+        }
+        let memory = instance.get_memory(&mut store, "memory").ok_or_else(|| anyhow!("the module exports no memory"))?;
+        let f = Funcs::new(&instance, &mut store)?;
+        Ok(WasiInstance { store, memory, f, limits })
+    }
+}
+
+fn cache_path(path: &Path, bytes: &[u8]) -> Option<PathBuf> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    let name = format!("{}.{:016x}.wasmtime-{}.cwasm", path.file_stem()?.to_string_lossy(), h.finish(), env!("CARGO_PKG_VERSION"));
+    Some(path.with_file_name(name))
+}
+
+struct Funcs {
+    alloc: TypedFunc<u32, u32>,
+    free: TypedFunc<(u32, u32), ()>,
+    result_ptr: TypedFunc<(), u32>,
+    result_len: TypedFunc<(), u32>,
+    load: TypedFunc<(u32, u32), u32>,
+    predict: TypedFunc<(u32, u32, u32, u32, u32), u32>,
+    predict_matrix: TypedFunc<(u32, u32, u32, u32), u32>,
+    manifest: TypedFunc<u32, u32>,
+    check_golden: TypedFunc<u32, u32>,
+}
+
+impl Funcs {
+    fn new(i: &Instance, s: &mut Store<State>) -> Result<Funcs> {
+        Ok(Funcs {
+            alloc: i.get_typed_func(&mut *s, "citizen_alloc")?,
+            free: i.get_typed_func(&mut *s, "citizen_free")?,
+            result_ptr: i.get_typed_func(&mut *s, "citizen_result_ptr")?,
+            result_len: i.get_typed_func(&mut *s, "citizen_result_len")?,
+            load: i.get_typed_func(&mut *s, "citizen_load")?,
+            predict: i.get_typed_func(&mut *s, "citizen_predict")?,
+            predict_matrix: i.get_typed_func(&mut *s, "citizen_predict_matrix")?,
+            manifest: i.get_typed_func(&mut *s, "citizen_manifest")?,
+            check_golden: i.get_typed_func(&mut *s, "citizen_check_golden")?,
+        })
+    }
+}
+
+/// One instance of the module, holding loaded models.
+pub struct WasiInstance {
+    store: Store<State>,
+    memory: Memory,
+    f: Funcs,
+    limits: Limits,
+}
+
+impl WasiInstance {
+    fn refuel(&mut self) -> Result<()> {
+        Ok(self.store.set_fuel(self.limits.fuel_per_call)?)
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> Result<(u32, u32)> {
+        let len = u32::try_from(bytes.len()).map_err(|_| anyhow!("input too large for the module"))?;
+        let ptr = self.f.alloc.call(&mut self.store, len).map_err(trap)?;
+        self.memory.write(&mut self.store, ptr as usize, bytes)?;
+        Ok((ptr, len))
+    }
+
+    fn result(&mut self, status: u32) -> Result<Vec<u8>> {
+        let ptr = self.f.result_ptr.call(&mut self.store, ()).map_err(trap)? as usize;
+        let len = self.f.result_len.call(&mut self.store, ()).map_err(trap)? as usize;
+        let mut out = vec![0u8; len];
+        self.memory.read(&self.store, ptr, &mut out)?;
+        if status != 0 {
+            bail!("{}", String::from_utf8_lossy(&out));
+        }
+        Ok(out)
+    }
+
+    /// Loads a model into the instance; returns its handle.
+    pub fn load(&mut self, model: &[u8]) -> Result<u32> {
+        self.refuel()?;
+        let (ptr, len) = self.put(model)?;
+        let handle = self.f.load.call(&mut self.store, (ptr, len)).map_err(trap);
+        self.f.free.call(&mut self.store, (ptr, len)).map_err(trap)?;
+        let handle = handle?;
+        if handle == 0 {
+            self.result(1)?;
+        }
+        Ok(handle)
+    }
+
+    /// Predicts a file's bytes; formats as in `runtime_wasm::format::Format::code`.
+    pub fn predict(&mut self, handle: u32, input: &[u8], from: u32, to: u32) -> Result<Vec<u8>> {
+        self.refuel()?;
+        let (ptr, len) = self.put(input)?;
+        let status = self.f.predict.call(&mut self.store, (handle, from, to, ptr, len)).map_err(trap);
+        let _ = self.f.free.call(&mut self.store, (ptr, len));
+        let status = status?;
+        self.result(status)
+    }
+
+    /// Predicts a row-major float matrix; returns the first output.
+    pub fn predict_matrix(&mut self, handle: u32, data: &[f32], rows: usize) -> Result<Vec<f32>> {
+        self.refuel()?;
+        let bytes: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let (ptr, len) = self.put(&bytes)?;
+        let status = self.f.predict_matrix.call(&mut self.store, (handle, ptr, data.len() as u32, rows as u32)).map_err(trap);
+        let _ = self.f.free.call(&mut self.store, (ptr, len));
+        let out = self.result(status?)?;
+        Ok(out.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    }
+
+    pub fn manifest(&mut self, handle: u32) -> Result<String> {
+        let status = self.f.manifest.call(&mut self.store, handle).map_err(trap)?;
+        Ok(String::from_utf8_lossy(&self.result(status)?).into_owned())
+    }
+
+    pub fn check_golden(&mut self, handle: u32) -> Result<String> {
+        self.refuel()?;
+        let status = self.f.check_golden.call(&mut self.store, handle).map_err(trap)?;
+        Ok(String::from_utf8_lossy(&self.result(status)?).into_owned())
+    }
+}
+
+fn trap(e: wasmtime::Error) -> anyhow::Error {
+    if let Some(t) = e.downcast_ref::<wasmtime::Trap>() {
+        return match t {
+            wasmtime::Trap::OutOfFuel => anyhow!("the model ran out of its compute budget (fuel) and was stopped"),
+            other => anyhow!("the runtime module stopped: {other}"),
+        };
+    }
+    if format!("{e:#}").contains("memory") {
+        return anyhow!("the runtime module exceeded its memory limit: {e:#}");
+    }
+    anyhow!("the runtime module failed: {e:#}")
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Sets up everything citizen needs on a fresh Debian machine, then runs the
+# main job on the bundled example: predict data/cars93.csv with
+# models/car-price.onnx natively and in WebAssembly (the WASI module under
+# wasmtime), and check both give the same file.
+# Safe to run again: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+mkdir -p "$CITIZEN_CACHE"
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Rust targets for WebAssembly"
+rustup target add wasm32-unknown-unknown wasm32-wasip1
+
+step "System packages (Chromium for browser tests, Node.js)"
+need=()
+command -v chromium >/dev/null || need+=(chromium chromium-driver)
+command -v node >/dev/null || need+=(nodejs npm)
+command -v unzip >/dev/null || need+=(unzip)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo_="" ; [ "$(id -u)" = 0 ] || sudo_=sudo
+  $sudo_ apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -q "${need[@]}"
+fi
+
+step "wasm-bindgen CLI (the exact version in Cargo.lock)"
+wbg=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; then
+  cargo install wasm-bindgen-cli --version "$wbg"
+fi
+
+step "Node packages (playwright-core, onnxruntime-web, binaryen's wasm-opt)"
+npm ci --no-audit --no-fund
+
+step "ONNX Runtime $ORT_VERSION library (from the PyPI wheel; no Python needed at run time)"
+if [ ! -f "$ORT_DYLIB_PATH" ]; then
+  tmp=$(mktemp -d)
+  python3 -m pip download -q --no-deps --only-binary=:all: --platform manylinux_2_27_x86_64 \
+    --python-version 3.11 "onnxruntime==$ORT_VERSION" -d "$tmp"
+  dir=$(dirname "$ORT_DYLIB_PATH")
+  mkdir -p "$dir.tmp"
+  unzip -q -j -o "$tmp"/onnxruntime-*.whl "onnxruntime/capi/libonnxruntime.so.$ORT_VERSION" -d "$dir.tmp"
+  rm -rf "$dir" && mv "$dir.tmp" "$dir" && rm -rf "$tmp"
+fi
+echo "ORT_DYLIB_PATH=$ORT_DYLIB_PATH"
+
+step "Python reference packages for the bench (onnxruntime, numpy)"
+if [ ! -x "$CITIZEN_CACHE/venv/bin/python" ] || ! "$CITIZEN_CACHE/venv/bin/python" -c "import onnxruntime, numpy" 2>/dev/null; then
+  python3 -m venv "$CITIZEN_CACHE/venv"
+  "$CITIZEN_CACHE/venv/bin/pip" install -q -r scripts/requirements-bench.txt
+fi
+
+step "Build: the citizen CLI and the WebAssembly modules"
+cargo build --release -p host
+bash scripts/build-wasm.sh
+
+step "Main job: predict data/cars93.csv with models/car-price.onnx"
+citizen="$CARGO_TARGET_DIR/release/citizen"
+mkdir -p out
+"$citizen" inspect models/car-price.onnx
+"$citizen" predict --model models/car-price.onnx data/cars93.csv -o out/cars93-native.csv
+"$citizen" predict --engine wasm --model models/car-price.onnx data/cars93.csv -o out/cars93-wasm.csv
+cmp out/cars93-native.csv out/cars93-wasm.csv
+echo
+echo "Predicted $(($(wc -l < out/cars93-native.csv) - 1)) cars natively (out/cars93-native.csv) and in WebAssembly"
+echo "under wasmtime (out/cars93-wasm.csv): the two files are identical. First rows:"
+cut -d, -f3,4,6,29 out/cars93-native.csv | head -4

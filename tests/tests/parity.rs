@@ -1,0 +1,258 @@
+//! One list of cases against every engine. Each engine has its own test so
+//! a failure names the engine; all share the same cases and checks.
+
+use std::path::{Path, PathBuf};
+
+use prost::Message;
+use runtime_wasm::pb;
+use tests::{ABS, Case, Engine, REL, compare_csv, example_models, fixture_cases, repo};
+
+/// The converter fixtures match the training library's own predictions.
+fn check_fixtures(engine: &dyn Engine) {
+    let cases = fixture_cases();
+    assert!(cases.len() >= 15, "fixtures missing: {}", cases.len());
+    let inputs: Vec<Case> = cases.iter().map(|(c, _)| c.clone()).collect();
+    let results = engine.run(&inputs).unwrap_or_else(|e| panic!("{}: {e:#}", engine.name()));
+    let mut failures = Vec::new();
+    for ((case, expected), result) in cases.iter().zip(results) {
+        match result {
+            Ok(out) => {
+                let expected = std::fs::read_to_string(expected).unwrap();
+                let diffs = compare_csv(&expected, &out, REL, ABS);
+                if !diffs.is_empty() {
+                    failures.push(format!("{}: {}", case.name, diffs.join("; ")));
+                }
+            }
+            Err(e) => failures.push(format!("{}: error: {e}", case.name)),
+        }
+    }
+    assert!(failures.is_empty(), "{} disagrees with the libraries:\n{}", engine.name(), failures.join("\n"));
+}
+
+/// Every example model reproduces its golden cases.
+fn check_golden(engine: &dyn Engine) {
+    let models = example_models();
+    assert!(!models.is_empty());
+    let reports = engine.golden(&models).unwrap_or_else(|e| panic!("{}: {e:#}", engine.name()));
+    for (m, r) in models.iter().zip(reports) {
+        let r = r.unwrap_or_else(|e| panic!("{}: {}: {e}", engine.name(), m.display()));
+        assert!(r["cases"].as_u64().unwrap_or(0) >= 5, "{}: too few golden cases: {r}", m.display());
+        assert_eq!(r["mismatches"], serde_json::json!([]), "{} on {}", engine.name(), m.display());
+    }
+}
+
+/// The example prediction is the same file as native tract's (within the
+/// stated tolerance for engines other than our runtime; byte for byte for
+/// our runtime on every target).
+fn check_example(engine: &dyn Engine, byte_identical: bool) {
+    let case = Case::new("car-price", repo().join("models/car-price.onnx"), repo().join("data/cars93.csv"));
+    let native = tests::Tract.run(std::slice::from_ref(&case)).unwrap().remove(0).unwrap();
+    let got = engine.run(&[case]).unwrap().remove(0).unwrap_or_else(|e| panic!("{}: {e}", engine.name()));
+    if byte_identical {
+        assert_eq!(got, native, "{} output differs from native", engine.name());
+    } else {
+        let price_only = price_column(&native);
+        let diffs = compare_csv(&price_only, &got, REL, ABS);
+        assert!(diffs.is_empty(), "{}: {diffs:?}", engine.name());
+    }
+}
+
+fn price_column(csv_text: &str) -> String {
+    let mut r = csv::Reader::from_reader(csv_text.as_bytes());
+    let h = r.headers().unwrap().clone();
+    let ix = h.iter().position(|c| c == "predicted_Price").expect("the output column");
+    let mut out = format!("{}\n", &h[ix]);
+    for rec in r.records() {
+        out += &format!("{}\n", &rec.unwrap()[ix]);
+    }
+    out
+}
+
+/// Inputs every engine must refuse with the same clear message.
+struct BadCase {
+    case: Case,
+    /// Every one of these must appear in the error.
+    says: Vec<&'static str>,
+}
+
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("citizen-parity-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `data/cars93.csv`'s first rows with some cells replaced.
+fn cars_with(dir: &Path, name: &str, edits: &[(usize, &str, &str)], drop: Option<&str>) -> PathBuf {
+    let text = std::fs::read_to_string(repo().join("data/cars93.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    let keep: Vec<usize> = (0..headers.len()).filter(|&i| Some(&headers[i]) != drop).collect();
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(keep.iter().map(|&i| &headers[i])).unwrap();
+    for (row, rec) in r.records().take(3).enumerate() {
+        let rec = rec.unwrap();
+        let cells: Vec<String> = keep
+            .iter()
+            .map(|&i| {
+                edits
+                    .iter()
+                    .find(|(r, f, _)| *r == row + 1 && *f == &headers[i])
+                    .map(|(_, _, v)| v.to_string())
+                    .unwrap_or_else(|| rec[i].to_string())
+            })
+            .collect();
+        w.write_record(&cells).unwrap();
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, w.into_inner().unwrap()).unwrap();
+    path
+}
+
+fn with_manifest_version(dir: &Path, version: u32) -> PathBuf {
+    let bytes = std::fs::read(repo().join("models/car-price.onnx")).unwrap();
+    let mut proto = pb::ModelProto::decode(bytes.as_slice()).unwrap();
+    for p in proto.metadata_props.iter_mut().filter(|p| p.key == "citizen.manifest") {
+        let mut v: serde_json::Value = serde_json::from_str(&p.value).unwrap();
+        v["format_version"] = version.into();
+        v["something_new"] = "from the future".into();
+        p.value = v.to_string();
+    }
+    let path = dir.join(format!("manifest-v{version}.onnx"));
+    std::fs::write(&path, proto.encode_to_vec()).unwrap();
+    path
+}
+
+fn with_unsupported_op(dir: &Path) -> PathBuf {
+    let bytes = std::fs::read(repo().join("tests/fixtures/linear_regression/model.onnx")).unwrap();
+    let mut proto = pb::ModelProto::decode(bytes.as_slice()).unwrap();
+    let node = &mut proto.graph.as_mut().unwrap().node[0];
+    node.op_type = "SVMRegressor".into();
+    node.name = "svm_1".into();
+    let path = dir.join("unsupported-op.onnx");
+    std::fs::write(&path, proto.encode_to_vec()).unwrap();
+    path
+}
+
+fn bad_cases() -> Vec<BadCase> {
+    let dir = scratch();
+    let car = repo().join("models/car-price.onnx");
+    let good = repo().join("data/cars93.csv");
+    let truncated = dir.join("truncated.onnx");
+    let bytes = std::fs::read(&car).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let ragged = dir.join("ragged.csv");
+    let text = std::fs::read_to_string(&good).unwrap();
+    let mut lines: Vec<&str> = text.lines().take(4).collect();
+    lines[2] = "\"2\",\"Acura\",\"Legend\"";
+    std::fs::write(&ragged, lines.join("\n")).unwrap();
+    let c = |name: &str, model: &Path, input: &Path| Case::new(name, model.to_path_buf(), input.to_path_buf());
+    vec![
+        BadCase { case: c("truncated model", &truncated, &good), says: vec!["this is not an ONNX model"] },
+        BadCase { case: c("CSV given as model", &good, &good), says: vec!["this is not an ONNX model"] },
+        BadCase {
+            case: c("unsupported operator", &with_unsupported_op(&dir), &repo().join("tests/fixtures/linear_regression/input.csv")),
+            says: vec!["operator `SVMRegressor` (domain `ai.onnx.ml`) in node `svm_1`", "does not support"],
+        },
+        BadCase {
+            case: c("manifest from the future", &with_manifest_version(&dir, 2), &good),
+            says: vec!["manifest format version 2", "reads up to version 1"],
+        },
+        BadCase {
+            case: c("wrong type", &car, &cars_with(&dir, "wrong-type.csv", &[(2, "Horsepower", "fast")], None)),
+            says: vec!["row 2, field `Horsepower`: expected a number, found \"fast\""],
+        },
+        BadCase {
+            case: c("unknown category", &car, &cars_with(&dir, "category.csv", &[(1, "Type", "Truck")], None)),
+            says: vec!["row 1, field `Type`: unknown category \"Truck\"; expected one of"],
+        },
+        BadCase {
+            case: c("missing field", &car, &cars_with(&dir, "missing.csv", &[], Some("DriveTrain"))),
+            says: vec!["row 1, field `DriveTrain`: missing value, and the field has no default"],
+        },
+        BadCase {
+            case: c("NaN", &car, &cars_with(&dir, "nan.csv", &[(3, "Weight", "NaN")], None)),
+            says: vec!["row 3, field `Weight`: NaN is not allowed"],
+        },
+        BadCase {
+            case: c("infinity", &car, &cars_with(&dir, "inf.csv", &[(1, "Length", "inf")], None)),
+            says: vec!["row 1, field `Length`: inf is not allowed"],
+        },
+        BadCase { case: c("ragged CSV", &car, &ragged), says: vec!["line 3: the row has 3 fields, but the header has 28"] },
+    ]
+}
+
+fn check_bad_input(engine: &dyn Engine) {
+    let cases = bad_cases();
+    let inputs: Vec<Case> = cases.iter().map(|c| c.case.clone()).collect();
+    let results = engine.run(&inputs).unwrap_or_else(|e| panic!("{}: {e:#}", engine.name()));
+    let native = tests::Tract.run(&inputs).unwrap();
+    let mut failures = Vec::new();
+    for ((bad, got), native) in cases.iter().zip(results).zip(native) {
+        match got {
+            Ok(_) => failures.push(format!("{}: accepted", bad.case.name)),
+            Err(e) => {
+                if !bad.says.iter().all(|s| e.contains(s)) {
+                    failures.push(format!("{}: unclear error {e:?}, expected it to say {:?}", bad.case.name, bad.says));
+                }
+                // Our runtime says the same thing on every target (ONNX
+                // Runtime reports model problems in its own words).
+                let native = native.unwrap_err();
+                if engine.name() != tests::Ort.name() && !e.ends_with(&native) {
+                    failures.push(format!("{}: {e:?} differs from native {native:?}", bad.case.name));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}:\n{}", engine.name(), failures.join("\n"));
+}
+
+/// A BOM, `NA` cells and quoted strings are read as the same table.
+fn check_bom_and_na(engine: &dyn Engine) {
+    let dir = scratch();
+    let plain = std::fs::read(repo().join("data/cars93.csv")).unwrap();
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(&plain);
+    let path = dir.join("bom.csv");
+    std::fs::write(&path, bom).unwrap();
+    assert!(String::from_utf8_lossy(&plain).contains(",NA,"), "the example data has NA cells");
+    let car = repo().join("models/car-price.onnx");
+    let out = engine
+        .run(&[Case::new("bom", car.clone(), path), Case::new("plain", car, repo().join("data/cars93.csv"))])
+        .unwrap();
+    let (a, b) = (out[0].clone().unwrap(), out[1].clone().unwrap());
+    assert_eq!(a, b, "{}: a BOM changes the output", engine.name());
+}
+
+macro_rules! engine_tests {
+    ($module:ident, $engine:expr, $identical:expr) => {
+        mod $module {
+            use super::*;
+            #[test]
+            fn fixtures_match_the_training_libraries() {
+                check_fixtures(&$engine);
+            }
+            #[test]
+            fn golden_cases_pass() {
+                check_golden(&$engine);
+            }
+            #[test]
+            fn example_prediction_matches_native() {
+                check_example(&$engine, $identical);
+            }
+            #[test]
+            fn bad_input_is_a_clear_error() {
+                check_bad_input(&$engine);
+            }
+            #[test]
+            fn bom_and_na_cells_are_read() {
+                check_bom_and_na(&$engine);
+            }
+        }
+    };
+}
+
+engine_tests!(tract_native, tests::Tract, true);
+engine_tests!(onnx_runtime, tests::Ort, false);
+engine_tests!(wasi_wasmtime, tests::Wasmtime, true);
+engine_tests!(browser_node, tests::Js { engine: "node" }, true);
+engine_tests!(browser_chromium, tests::Js { engine: "browser" }, true);
