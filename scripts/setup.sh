@@ -36,8 +36,7 @@ npm ci --no-audit --no-fund
 step "ONNX Runtime $ORT_VERSION library (from the PyPI wheel; no Python needed at run time)"
 if [ ! -f "$ORT_DYLIB_PATH" ]; then
   tmp=$(mktemp -d)
-  python3 -m pip download -q --no-deps --only-binary=:all: --platform manylinux_2_27_x86_64 \
-    --python-version 3.11 "onnxruntime==$ORT_VERSION" -d "$tmp"
+  python3 -m pip download -q --no-deps --only-binary=:all: "onnxruntime==$ORT_VERSION" -d "$tmp"
   dir=$(dirname "$ORT_DYLIB_PATH")
   mkdir -p "$dir.tmp"
   unzip -q -j -o "$tmp"/onnxruntime-*.whl "onnxruntime/capi/libonnxruntime.so.$ORT_VERSION" -d "$dir.tmp"

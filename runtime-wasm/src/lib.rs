@@ -20,6 +20,7 @@ pub mod format;
 pub mod golden;
 pub mod interface;
 mod ops;
+pub mod trees;
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 mod js;

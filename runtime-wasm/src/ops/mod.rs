@@ -13,8 +13,7 @@ mod trees;
 use std::fmt::Debug;
 use std::sync::Arc;
 
-use tract_onnx::model::{OnnxOpRegister, ParsingContext};
-use tract_onnx::pb::NodeProto;
+use tract_onnx::model::OnnxOpRegister;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::internal::*;
 
@@ -144,5 +143,3 @@ pub(crate) fn tensor_string(shape: &[usize], data: Vec<String>) -> TractResult<T
     Ok(tract_ndarray::ArrayD::from_shape_vec(shape, data)?.into_tensor().into_tvalue())
 }
 
-/// Builder signature tract's op register expects.
-pub(crate) type Builder = fn(&ParsingContext, &NodeProto) -> Built;
