@@ -12,7 +12,16 @@ const INF: f64 = f64::INFINITY;
 const SKIP: f64 = -1e300;
 
 fn ml(names: &[&str]) -> Vec<NodeMode> {
-    names.iter().map(|n| if *n == "LEAF" { M::Leaf } else { M::from_name(&format!("BRANCH_{n}")).unwrap() }).collect()
+    names
+        .iter()
+        .map(|n| {
+            if *n == "LEAF" {
+                M::Leaf
+            } else {
+                M::from_name(&format!("BRANCH_{n}")).unwrap()
+            }
+        })
+        .collect()
 }
 
 fn m5(codes: &[i64]) -> Vec<NodeMode> {
@@ -47,7 +56,10 @@ fn check(what: &str, got: &[f64], exp: &[f64]) {
         if e == SKIP {
             continue;
         }
-        assert!(close(g, e), "{what}: value {k}: got {g}, ORT {e}\n got {got:?}\n ORT {exp:?}");
+        assert!(
+            close(g, e),
+            "{what}: value {k}: got {g}, ORT {e}\n got {got:?}\n ORT {exp:?}"
+        );
     }
 }
 
@@ -77,11 +89,14 @@ fn run_reg(e: &Ensemble, double: bool, x: &[f64], cols: usize) -> Vec<f64> {
 }
 
 fn consistent(what: &str, x: &[f64], cols: usize, run: &dyn Fn(&[f64]) -> Vec<f64>) {
-    let single: Vec<f64> = x.chunks(cols).flat_map(|r| run(r)).collect();
+    let single: Vec<f64> = x.chunks(cols).flat_map(run).collect();
     let batch = run(&repeat(x, cols, 150));
     for (k, chunk) in batch.chunks(single.len()).enumerate() {
         for (j, (&a, &b)) in chunk.iter().zip(&single).enumerate() {
-            assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "{what}: batch copy {k} value {j}: {a} vs single {b}");
+            assert!(
+                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                "{what}: batch copy {k} value {j}: {a} vs single {b}"
+            );
         }
     }
 }
@@ -89,7 +104,9 @@ fn consistent(what: &str, x: &[f64], cols: usize, run: &dyn Fn(&[f64]) -> Vec<f6
 fn reg(a: &LegacyAttrs, cols: usize, x: &[f64], exp: &[f64]) {
     let e = Ensemble::regressor(a).unwrap_or_else(|err| panic!("{err}"));
     check("regressor", &run_reg(&e, a.double_precision, x, cols), exp);
-    consistent("regressor", x, cols, &|x| run_reg(&e, a.double_precision, x, cols));
+    consistent("regressor", x, cols, &|x| {
+        run_reg(&e, a.double_precision, x, cols)
+    });
 }
 
 fn run_clf(e: &Ensemble, double: bool, x: &[f64], cols: usize) -> Vec<f64> {
@@ -105,22 +122,37 @@ fn run_clf(e: &Ensemble, double: bool, x: &[f64], cols: usize) -> Vec<f64> {
     // scores then labels, for the consistency check
     let mut v: Vec<f64> = Vec::new();
     for r in 0..rows {
-        v.extend(scores[r * e.n_outputs()..(r + 1) * e.n_outputs()].iter().map(|&s| s as f64));
+        v.extend(
+            scores[r * e.n_outputs()..(r + 1) * e.n_outputs()]
+                .iter()
+                .map(|&s| s as f64),
+        );
         v.push(labels[r] as f64);
     }
     v
 }
 
-fn clf(a: &LegacyAttrs, labels: &[i64], cols: usize, x: &[f64], exp_scores: &[f64], exp_labels: &[i64]) {
+fn clf(
+    a: &LegacyAttrs,
+    labels: &[i64],
+    cols: usize,
+    x: &[f64],
+    exp_scores: &[f64],
+    exp_labels: &[i64],
+) {
     let e = Ensemble::classifier_with_labels(a, labels).unwrap_or_else(|err| panic!("{err}"));
     let got = run_clf(&e, a.double_precision, x, cols);
     let w = e.n_outputs();
     let rows = x.len() / cols;
-    let scores: Vec<f64> = (0..rows).flat_map(|r| got[r * (w + 1)..r * (w + 1) + w].to_vec()).collect();
+    let scores: Vec<f64> = (0..rows)
+        .flat_map(|r| got[r * (w + 1)..r * (w + 1) + w].to_vec())
+        .collect();
     let labs: Vec<i64> = (0..rows).map(|r| got[r * (w + 1) + w] as i64).collect();
     check("classifier scores", &scores, exp_scores);
     assert_eq!(labs, exp_labels, "classifier labels");
-    consistent("classifier", x, cols, &|x| run_clf(&e, a.double_precision, x, cols));
+    consistent("classifier", x, cols, &|x| {
+        run_clf(&e, a.double_precision, x, cols)
+    });
 }
 
 fn run_v5(e: &Ensemble, double: bool, x: &[f64], cols: usize) -> Vec<f64> {
@@ -139,8 +171,14 @@ fn run_v5(e: &Ensemble, double: bool, x: &[f64], cols: usize) -> Vec<f64> {
 
 fn v5(a: &V5Attrs, cols: usize, x: &[f64], exp: &[f64]) {
     let e = Ensemble::v5(a).unwrap_or_else(|err| panic!("{err}"));
-    check("TreeEnsemble", &run_v5(&e, a.double_precision, x, cols), exp);
-    consistent("TreeEnsemble", x, cols, &|x| run_v5(&e, a.double_precision, x, cols));
+    check(
+        "TreeEnsemble",
+        &run_v5(&e, a.double_precision, x, cols),
+        exp,
+    );
+    consistent("TreeEnsemble", x, cols, &|x| {
+        run_v5(&e, a.double_precision, x, cols)
+    });
 }
 
 /// ORT rejects the model (at load or at run time with `cols` columns): so must we.
@@ -157,7 +195,10 @@ fn reg_err(a: &LegacyAttrs, cols: usize) {
 
 fn clf_err(a: &LegacyAttrs, labels: &[i64], cols: usize) {
     let _ = cols;
-    assert!(Ensemble::classifier_with_labels(a, labels).is_err(), "accepted a model ORT rejects: {a:?}");
+    assert!(
+        Ensemble::classifier_with_labels(a, labels).is_err(),
+        "accepted a model ORT rejects: {a:?}"
+    );
 }
 
 fn v5_err(a: &V5Attrs, cols: usize) {
@@ -170,6 +211,10 @@ fn v5_err(a: &V5Attrs, cols: usize) {
         }
     }
 }
+// ---------------------------------------------------------------------------------------------
+// Generated from ORT 1.31.1 runs (kept unformatted: `#[rustfmt::skip]` on the module)
+// ---------------------------------------------------------------------------------------------
+
 #[test]
 fn ort_reg_modes_nan() {
     // every mode x missing-value tracking, NaN threshold in the 2nd tree
@@ -812,7 +857,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u32 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) as u32
     }
     fn unit(&mut self) -> f32 {
@@ -827,8 +875,19 @@ const GRID: [f32; 6] = [-1.5, -0.25, 0.0, 0.5, 0.75, 2.5];
 
 /// Random proper trees (no sharing), thresholds and inputs drawn from a small grid so that
 /// equality modes fire, NaN thresholds and inputs included.
-fn random_legacy(rng: &mut Lcg, n_trees: usize, depth: u32, n_feat: u32, n_targets: i64, modes: &[NodeMode], multi_weights: bool) -> LegacyAttrs {
-    let mut a = LegacyAttrs { n_targets, ..Default::default() };
+fn random_legacy(
+    rng: &mut Lcg,
+    n_trees: usize,
+    depth: u32,
+    n_feat: u32,
+    n_targets: i64,
+    modes: &[NodeMode],
+    multi_weights: bool,
+) -> LegacyAttrs {
+    let mut a = LegacyAttrs {
+        n_targets,
+        ..Default::default()
+    };
     for t in 0..n_trees as i64 {
         // (node id, depth) to expand, preorder ids
         let mut next_id = 1i64;
@@ -855,9 +914,15 @@ fn random_legacy(rng: &mut Lcg, n_trees: usize, depth: u32, n_feat: u32, n_targe
                 let (tc, fc) = (next_id, next_id + 1);
                 next_id += 2;
                 a.nodes_featureids.push(rng.below(n_feat) as i64);
-                let thr = if rng.below(25) == 0 { f32::NAN } else { GRID[rng.below(GRID.len() as u32) as usize] + 0.125 * (rng.below(3) as f32 - 1.0) };
+                let thr = if rng.below(25) == 0 {
+                    f32::NAN
+                } else {
+                    GRID[rng.below(GRID.len() as u32) as usize]
+                        + 0.125 * (rng.below(3) as f32 - 1.0)
+                };
                 a.nodes_values.push(thr as f64);
-                a.nodes_modes.push(modes[rng.below(modes.len() as u32) as usize]);
+                a.nodes_modes
+                    .push(modes[rng.below(modes.len() as u32) as usize]);
                 a.nodes_truenodeids.push(tc);
                 a.nodes_falsenodeids.push(fc);
                 a.nodes_missing_value_tracks_true.push(rng.below(3) == 0);
@@ -873,7 +938,9 @@ fn random_rows(rng: &mut Lcg, rows: usize, cols: usize) -> Vec<f32> {
     (0..rows * cols)
         .map(|_| match rng.below(10) {
             0 => f32::NAN,
-            1..=4 => GRID[rng.below(GRID.len() as u32) as usize] + 0.125 * (rng.below(3) as f32 - 1.0),
+            1..=4 => {
+                GRID[rng.below(GRID.len() as u32) as usize] + 0.125 * (rng.below(3) as f32 - 1.0)
+            }
             _ => (rng.unit() - 0.5) * 6.0,
         })
         .collect()
@@ -883,7 +950,9 @@ fn random_rows(rng: &mut Lcg, rows: usize, cols: usize) -> Vec<f32> {
 /// compiled form: f32 accumulation in tree order like ORT.
 fn reference(a: &LegacyAttrs, x: &[f32], cols: usize) -> Vec<f32> {
     let n_out = a.n_targets as usize;
-    let idx: HashMap<(i64, i64), usize> = (0..a.nodes_treeids.len()).map(|i| ((a.nodes_treeids[i], a.nodes_nodeids[i]), i)).collect();
+    let idx: HashMap<(i64, i64), usize> = (0..a.nodes_treeids.len())
+        .map(|i| ((a.nodes_treeids[i], a.nodes_nodeids[i]), i))
+        .collect();
     let mut trees: Vec<i64> = a.nodes_treeids.clone();
     trees.dedup();
     let mut out = Vec::new();
@@ -893,7 +962,10 @@ fn reference(a: &LegacyAttrs, x: &[f32], cols: usize) -> Vec<f32> {
         for &t in &trees {
             let mut i = idx[&(t, 0)];
             while a.nodes_modes[i] != M::Leaf {
-                let (v, thr) = (row[a.nodes_featureids[i] as usize], a.nodes_values[i] as f32);
+                let (v, thr) = (
+                    row[a.nodes_featureids[i] as usize],
+                    a.nodes_values[i] as f32,
+                );
                 let c = match a.nodes_modes[i] {
                     M::Leq => v <= thr,
                     M::Lt => v < thr,
@@ -902,7 +974,11 @@ fn reference(a: &LegacyAttrs, x: &[f32], cols: usize) -> Vec<f32> {
                     M::Eq => v == thr,
                     _ => v != thr,
                 } || (a.nodes_missing_value_tracks_true[i] && v.is_nan());
-                let id = if c { a.nodes_truenodeids[i] } else { a.nodes_falsenodeids[i] };
+                let id = if c {
+                    a.nodes_truenodeids[i]
+                } else {
+                    a.nodes_falsenodeids[i]
+                };
                 i = idx[&(t, id)];
             }
             let id = a.nodes_nodeids[i];
@@ -923,13 +999,27 @@ fn reference(a: &LegacyAttrs, x: &[f32], cols: usize) -> Vec<f32> {
         }
         let nt = trees.len() as f32;
         for k in 0..n_out {
-            let b = if a.base_values.len() == n_out { a.base_values[k] as f32 } else { 0.0 };
+            let b = if a.base_values.len() == n_out {
+                a.base_values[k] as f32
+            } else {
+                0.0
+            };
             let v = match a.aggregate {
                 Aggregate::Sum => s[k] + b,
                 Aggregate::Average => s[k] / nt + b,
                 _ => b + if h[k] { s[k] } else { 0.0 },
             };
-            out.push(if n_out > 1 && !h[k] { 0.0 } else if n_out == 1 && !h[k] && a.aggregate != Aggregate::Sum && a.aggregate != Aggregate::Average { b } else { v });
+            out.push(if n_out > 1 && !h[k] {
+                0.0
+            } else if n_out == 1
+                && !h[k]
+                && a.aggregate != Aggregate::Sum
+                && a.aggregate != Aggregate::Average
+            {
+                b
+            } else {
+                v
+            });
         }
     }
     out
@@ -937,7 +1027,12 @@ fn reference(a: &LegacyAttrs, x: &[f32], cols: usize) -> Vec<f32> {
 
 fn to_v5(a: &LegacyAttrs) -> V5Attrs {
     // Only for random_legacy output (node ids = positions within a tree, one weight per leaf).
-    let mut v = V5Attrs { n_targets: a.n_targets, aggregate: a.aggregate, post_transform: a.post_transform, ..Default::default() };
+    let mut v = V5Attrs {
+        n_targets: a.n_targets,
+        aggregate: a.aggregate,
+        post_transform: a.post_transform,
+        ..Default::default()
+    };
     let mut node_index = HashMap::new();
     let mut leaf_index = HashMap::new();
     for i in 0..a.nodes_treeids.len() {
@@ -979,8 +1074,24 @@ fn to_v5(a: &LegacyAttrs) -> V5Attrs {
         v.nodes_featureids.push(a.nodes_featureids[i]);
         v.nodes_splits.push(a.nodes_values[i]);
         v.nodes_modes.push(a.nodes_modes[i]);
-        v.nodes_missing_value_tracks_true.push(a.nodes_missing_value_tracks_true.get(i).copied().unwrap_or(false));
-        for (ids, idx, leafs) in [(&a.nodes_truenodeids, &mut v.nodes_truenodeids, &mut v.nodes_trueleafs), (&a.nodes_falsenodeids, &mut v.nodes_falsenodeids, &mut v.nodes_falseleafs)] {
+        v.nodes_missing_value_tracks_true.push(
+            a.nodes_missing_value_tracks_true
+                .get(i)
+                .copied()
+                .unwrap_or(false),
+        );
+        for (ids, idx, leafs) in [
+            (
+                &a.nodes_truenodeids,
+                &mut v.nodes_truenodeids,
+                &mut v.nodes_trueleafs,
+            ),
+            (
+                &a.nodes_falsenodeids,
+                &mut v.nodes_falsenodeids,
+                &mut v.nodes_falseleafs,
+            ),
+        ] {
             let key = (t, ids[i]);
             if let Some(&l) = leaf_index.get(&key) {
                 idx.push(l);
@@ -1003,7 +1114,12 @@ fn random_ensembles_match_reference_and_v5() {
         let n_targets = [1, 3][case % 4 / 2];
         let depth = [1, 3, 6, 9][case % 4];
         let mut a = random_legacy(&mut rng, 1 + case % 13, depth, 5, n_targets, modes, false);
-        a.aggregate = [Aggregate::Sum, Aggregate::Average, Aggregate::Min, Aggregate::Max][case / 4 % 4];
+        a.aggregate = [
+            Aggregate::Sum,
+            Aggregate::Average,
+            Aggregate::Min,
+            Aggregate::Max,
+        ][case / 4 % 4];
         if case % 3 == 0 {
             a.base_values = (0..n_targets).map(|k| k as f64 * 0.5 - 0.25).collect();
         }
@@ -1015,16 +1131,25 @@ fn random_ensembles_match_reference_and_v5() {
             e.predict_f32(&x, cols, &mut out).unwrap();
             let exp = reference(&a, &x, cols);
             for (k, (g, r)) in out.iter().zip(&exp).enumerate() {
-                assert!(g.to_bits() == r.to_bits() || (g.is_nan() && r.is_nan()), "case {case} rows {rows} value {k}: {g} vs reference {r}");
+                assert!(
+                    g.to_bits() == r.to_bits() || (g.is_nan() && r.is_nan()),
+                    "case {case} rows {rows} value {k}: {g} vs reference {r}"
+                );
             }
             // Opset 5 has no base values.
-            let no_base = LegacyAttrs { base_values: vec![], ..a.clone() };
+            let no_base = LegacyAttrs {
+                base_values: vec![],
+                ..a.clone()
+            };
             let exp = reference(&no_base, &x, cols);
             let v = Ensemble::v5(&to_v5(&no_base)).unwrap();
             let mut out5 = vec![0f32; rows * n_targets as usize];
             v.predict_f32(&x, cols, &mut out5).unwrap();
             for (k, (g, r)) in out5.iter().zip(&exp).enumerate() {
-                assert!(g.to_bits() == r.to_bits() || (g.is_nan() && r.is_nan()), "v5 case {case} rows {rows} value {k}: {g} vs reference {r}");
+                assert!(
+                    g.to_bits() == r.to_bits() || (g.is_nan() && r.is_nan()),
+                    "v5 case {case} rows {rows} value {k}: {g} vs reference {r}"
+                );
             }
         }
     }
@@ -1035,14 +1160,22 @@ fn multi_weight_leaves_match_reference() {
     let mut rng = Lcg(11);
     for case in 0..16 {
         let mut a = random_legacy(&mut rng, 3 + case, 4, 4, 4, &[M::Leq, M::Gt, M::Neq], true);
-        a.aggregate = [Aggregate::Sum, Aggregate::Average, Aggregate::Min, Aggregate::Max][case % 4];
+        a.aggregate = [
+            Aggregate::Sum,
+            Aggregate::Average,
+            Aggregate::Min,
+            Aggregate::Max,
+        ][case % 4];
         let e = Ensemble::regressor(&a).unwrap();
         let x = random_rows(&mut rng, 77, 4);
         let mut out = vec![0f32; 77 * 4];
         e.predict_f32(&x, 4, &mut out).unwrap();
         let exp = reference(&a, &x, 4);
         for (g, r) in out.iter().zip(&exp) {
-            assert!(g.to_bits() == r.to_bits() || (g.is_nan() && r.is_nan()), "case {case}: {g} vs {r}");
+            assert!(
+                g.to_bits() == r.to_bits() || (g.is_nan() && r.is_nan()),
+                "case {case}: {g} vs {r}"
+            );
         }
     }
 }
@@ -1062,7 +1195,12 @@ fn double_precision_and_wider_input() {
     e64.predict::<f64, f32>(&xd, 6, &mut o2).unwrap();
     e64.predict_f64(&xd, 6, &mut o3).unwrap();
     for k in 0..100 {
-        assert!((o1[k] - o2[k]).abs() <= 1e-5 * o1[k].abs().max(1.0), "{k}: {} vs {}", o1[k], o2[k]);
+        assert!(
+            (o1[k] - o2[k]).abs() <= 1e-5 * o1[k].abs().max(1.0),
+            "{k}: {} vs {}",
+            o1[k],
+            o2[k]
+        );
         assert_eq!(o2[k], o3[k] as f32);
     }
 }
@@ -1088,7 +1226,8 @@ fn accessors_and_call_errors() {
     assert_eq!((e.n_features(), e.n_outputs(), e.n_trees()), (4, 2, 2)); // leaf feature ids do not count
     assert!(!e.is_classifier());
     let mut out = vec![0f32; 4];
-    e.predict_f32(&[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0], 4, &mut out).unwrap();
+    e.predict_f32(&[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0], 4, &mut out)
+        .unwrap();
     assert_eq!(out, [1.0, 3.0, 0.0, 5.0]);
     let err = e.predict_f32(&[0.0; 6], 3, &mut out[..4]).unwrap_err();
     assert!(err.to_string().contains("feature 3"), "{err}");
@@ -1096,10 +1235,18 @@ fn accessors_and_call_errors() {
     assert!(e.predict_f32(&[0.0; 8], 4, &mut out[..3]).is_err());
     let (mut s, mut l) = (vec![0f32; 4], vec![0i64; 2]);
     assert!(e.classify_f32(&[0.0; 8], 4, &mut s, &mut l).is_err());
-    let c = Ensemble::classifier(&LegacyAttrs { leaf_targetids: vec![0, 1, 1], ..a.clone() }, 2).unwrap();
+    let c = Ensemble::classifier(
+        &LegacyAttrs {
+            leaf_targetids: vec![0, 1, 1],
+            ..a.clone()
+        },
+        2,
+    )
+    .unwrap();
     assert!(c.is_classifier() && c.n_outputs() == 2);
     assert!(c.predict_f32(&[0.0; 8], 4, &mut out).is_err());
-    c.classify_f32(&[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0], 4, &mut s, &mut l).unwrap();
+    c.classify_f32(&[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0], 4, &mut s, &mut l)
+        .unwrap();
     assert_eq!(l, [1, 1]); // two class ids: literal label 1 when the positive score is > 0
     // Empty input is fine.
     e.predict_f32(&[], 4, &mut []).unwrap();
@@ -1124,24 +1271,108 @@ fn error_messages_name_the_attribute() {
     };
     assert!(Ensemble::regressor(&ok).is_ok());
     let cases: Vec<(LegacyAttrs, &str)> = vec![
-        (LegacyAttrs { nodes_values: vec![0.5], ..ok.clone() }, "nodes_values"),
-        (LegacyAttrs { nodes_falsenodeids: vec![3, 0, 0], ..ok.clone() }, "nodes_falsenodeids"),
-        (LegacyAttrs { nodes_truenodeids: vec![0, 0, 0], ..ok.clone() }, "own child"),
-        (LegacyAttrs { nodes_modes: ml(&["LEQ", "LEAF", "LEAF"]).into_iter().map(|m| if m == M::Leq { M::Member } else { m }).collect(), ..ok.clone() }, "BRANCH_MEMBER"),
-        (LegacyAttrs { leaf_nodeids: vec![1, 5], ..ok.clone() }, "target_nodeids"),
-        (LegacyAttrs { leaf_targetids: vec![0, 2], ..ok.clone() }, "target_ids"),
-        (LegacyAttrs { nodes_featureids: vec![-2, 0, 0], ..ok.clone() }, "nodes_featureids"),
-        (LegacyAttrs { n_targets: 0, ..ok.clone() }, "n_targets"),
-        (LegacyAttrs { base_values: vec![1.0, 2.0], ..ok.clone() }, "base_values"),
-        (LegacyAttrs { nodes_nodeids: vec![0, 1, 1], ..ok.clone() }, "twice"),
+        (
+            LegacyAttrs {
+                nodes_values: vec![0.5],
+                ..ok.clone()
+            },
+            "nodes_values",
+        ),
+        (
+            LegacyAttrs {
+                nodes_falsenodeids: vec![3, 0, 0],
+                ..ok.clone()
+            },
+            "nodes_falsenodeids",
+        ),
+        (
+            LegacyAttrs {
+                nodes_truenodeids: vec![0, 0, 0],
+                ..ok.clone()
+            },
+            "own child",
+        ),
+        (
+            LegacyAttrs {
+                nodes_modes: ml(&["LEQ", "LEAF", "LEAF"])
+                    .into_iter()
+                    .map(|m| if m == M::Leq { M::Member } else { m })
+                    .collect(),
+                ..ok.clone()
+            },
+            "BRANCH_MEMBER",
+        ),
+        (
+            LegacyAttrs {
+                leaf_nodeids: vec![1, 5],
+                ..ok.clone()
+            },
+            "target_nodeids",
+        ),
+        (
+            LegacyAttrs {
+                leaf_targetids: vec![0, 2],
+                ..ok.clone()
+            },
+            "target_ids",
+        ),
+        (
+            LegacyAttrs {
+                nodes_featureids: vec![-2, 0, 0],
+                ..ok.clone()
+            },
+            "nodes_featureids",
+        ),
+        (
+            LegacyAttrs {
+                n_targets: 0,
+                ..ok.clone()
+            },
+            "n_targets",
+        ),
+        (
+            LegacyAttrs {
+                base_values: vec![1.0, 2.0],
+                ..ok.clone()
+            },
+            "base_values",
+        ),
+        (
+            LegacyAttrs {
+                nodes_nodeids: vec![0, 1, 1],
+                ..ok.clone()
+            },
+            "twice",
+        ),
     ];
     for (a, needle) in cases {
         let msg = Ensemble::regressor(&a).unwrap_err().to_string();
         assert!(msg.contains(needle), "{msg:?} does not mention {needle:?}");
     }
-    let msg = Ensemble::classifier(&LegacyAttrs { base_values: vec![1.0; 3], ..ok.clone() }, 2).unwrap_err().to_string();
+    let msg = Ensemble::classifier(
+        &LegacyAttrs {
+            base_values: vec![1.0; 3],
+            ..ok.clone()
+        },
+        2,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(msg.contains("base_values"), "{msg}");
-    let msg = Ensemble::classifier(&ok, 2).map(|_| ()).and(Ensemble::classifier(&LegacyAttrs { leaf_targetids: vec![0, 2], ..ok.clone() }, 2).map(|_| ())).unwrap_err().to_string();
+    let msg = Ensemble::classifier(&ok, 2)
+        .map(|_| ())
+        .and(
+            Ensemble::classifier(
+                &LegacyAttrs {
+                    leaf_targetids: vec![0, 2],
+                    ..ok.clone()
+                },
+                2,
+            )
+            .map(|_| ()),
+        )
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("class_ids"), "{msg}");
     let v = V5Attrs {
         tree_roots: vec![0],
@@ -1159,20 +1390,69 @@ fn error_messages_name_the_attribute() {
     };
     let msg = Ensemble::v5(&v).unwrap_err().to_string();
     assert!(msg.contains("membership"), "{msg}");
-    let msg = Ensemble::v5(&V5Attrs { membership_values: vec![1.0], leaf_weights: vec![1.0], ..v.clone() }).unwrap_err().to_string();
+    let msg = Ensemble::v5(&V5Attrs {
+        membership_values: vec![1.0],
+        leaf_weights: vec![1.0],
+        ..v.clone()
+    })
+    .unwrap_err()
+    .to_string();
     assert!(msg.contains("leaf_weights"), "{msg}");
-    let msg = Ensemble::v5(&V5Attrs { membership_values: vec![1.0], nodes_falsenodeids: vec![2], ..v.clone() }).unwrap_err().to_string();
+    let msg = Ensemble::v5(&V5Attrs {
+        membership_values: vec![1.0],
+        nodes_falsenodeids: vec![2],
+        ..v.clone()
+    })
+    .unwrap_err()
+    .to_string();
     assert!(msg.contains("leaf index 2"), "{msg}");
-    let msg = Ensemble::v5(&V5Attrs { membership_values: vec![1.0], tree_roots: vec![1], ..v.clone() }).unwrap_err().to_string();
+    let msg = Ensemble::v5(&V5Attrs {
+        membership_values: vec![1.0],
+        tree_roots: vec![1],
+        ..v.clone()
+    })
+    .unwrap_err()
+    .to_string();
     assert!(msg.contains("tree_roots"), "{msg}");
-    assert!(Ensemble::v5(&V5Attrs { membership_values: vec![1.0], ..v.clone() }).is_ok());
+    assert!(
+        Ensemble::v5(&V5Attrs {
+            membership_values: vec![1.0],
+            ..v.clone()
+        })
+        .is_ok()
+    );
+    // Two member nodes but values for one set only: the second set is empty.
+    let two = V5Attrs {
+        nodes_featureids: vec![0, 0],
+        nodes_splits: vec![0.0, 0.0],
+        nodes_modes: vec![M::Member, M::Member],
+        nodes_truenodeids: vec![0, 0],
+        nodes_trueleafs: vec![true, true],
+        nodes_falsenodeids: vec![1, 1],
+        nodes_falseleafs: vec![false, true],
+        membership_values: vec![1.0, NAN],
+        ..v.clone()
+    };
+    let msg = Ensemble::v5(&two).unwrap_err().to_string();
+    assert!(msg.contains("membership node 1"), "{msg}");
+    let msg = Ensemble::v5(&V5Attrs {
+        n_targets: 1 << 40,
+        membership_values: vec![1.0],
+        ..v.clone()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(msg.contains("n_targets"), "{msg}");
 }
 
 #[test]
 fn deep_trees_do_not_overflow_the_stack() {
     // A chain of 200_000 branch nodes in one tree, legacy and opset 5.
     let n = 200_000i64;
-    let mut a = LegacyAttrs { n_targets: 1, ..Default::default() };
+    let mut a = LegacyAttrs {
+        n_targets: 1,
+        ..Default::default()
+    };
     for i in 0..n {
         a.nodes_treeids.push(0);
         a.nodes_nodeids.push(i);
@@ -1180,7 +1460,8 @@ fn deep_trees_do_not_overflow_the_stack() {
         a.nodes_values.push(i as f64);
         a.nodes_modes.push(M::Leq);
         a.nodes_truenodeids.push(n + i); // leaf
-        a.nodes_falsenodeids.push(if i + 1 < n { i + 1 } else { 2 * n });
+        a.nodes_falsenodeids
+            .push(if i + 1 < n { i + 1 } else { 2 * n });
     }
     for i in n..=2 * n {
         a.nodes_treeids.push(0);
