@@ -161,12 +161,21 @@ impl Engine for Ort {
 pub struct Wasmtime;
 
 impl Wasmtime {
+    /// The compiled module, shared by every test of the process (compiling
+    /// the runtime with Cranelift takes long; the `.cwasm` cache makes later
+    /// processes fast).
     pub fn runtime() -> Result<host::wasi_engine::WasiRuntime> {
-        let path = wasm_pkg().join("wasi/runtime_wasm.wasm");
-        if !path.is_file() {
-            bail!("{} is missing: run scripts/build-wasm.sh (scripts/test.sh does)", path.display());
-        }
-        host::wasi_engine::WasiRuntime::open(&path)
+        static RUNTIME: std::sync::OnceLock<Result<host::wasi_engine::WasiRuntime, String>> = std::sync::OnceLock::new();
+        RUNTIME
+            .get_or_init(|| {
+                let path = wasm_pkg().join("wasi/runtime_wasm.wasm");
+                if !path.is_file() {
+                    return Err(format!("{} is missing: run scripts/build-wasm.sh (scripts/test.sh does)", path.display()));
+                }
+                host::wasi_engine::WasiRuntime::open(&path).map_err(|e| format!("{e:#}"))
+            })
+            .clone()
+            .map_err(|e| anyhow!("{e}"))
     }
 }
 
