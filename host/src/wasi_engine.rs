@@ -5,13 +5,33 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
-use wasmtime::{Config, Engine, Instance, Memory, Module, Store, StoreLimits, StoreLimitsBuilder, TypedFunc};
+use wasmtime::{Config, Engine, Instance, Memory, Module, ResourceLimiter, Store, TypedFunc};
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
 struct State {
     wasi: WasiP1Ctx,
-    limits: StoreLimits,
+    limiter: Limiter,
+}
+
+/// Caps the instance's memory and remembers when it refused to grow, so a
+/// trap that follows (Rust aborts when an allocation fails) is reported as
+/// what it is.
+struct Limiter {
+    memory_bytes: usize,
+    refused: bool,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let ok = desired <= self.memory_bytes;
+        self.refused |= !ok;
+        Ok(ok)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 1_000_000)
+    }
 }
 
 /// Limits for one module instance.
@@ -67,10 +87,10 @@ impl WasiRuntime {
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)?;
         let state = State {
             wasi: WasiCtxBuilder::new().build_p1(),
-            limits: StoreLimitsBuilder::new().memory_size(limits.memory_bytes).build(),
+            limiter: Limiter { memory_bytes: limits.memory_bytes, refused: false },
         };
         let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limits);
+        store.limiter(|s| &mut s.limiter);
         store.set_fuel(limits.fuel_per_call)?;
         let instance = linker.instantiate(&mut store, &self.module)?;
         if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
@@ -90,6 +110,7 @@ fn cache_path(path: &Path, bytes: &[u8]) -> Option<PathBuf> {
     Some(path.with_file_name(name))
 }
 
+#[derive(Clone)]
 struct Funcs {
     alloc: TypedFunc<u32, u32>,
     free: TypedFunc<(u32, u32), ()>,
@@ -127,20 +148,30 @@ pub struct WasiInstance {
 }
 
 impl WasiInstance {
+    /// Calls an export; a trap becomes an error saying why.
+    fn call<P: wasmtime::WasmParams, R: wasmtime::WasmResults>(&mut self, f: TypedFunc<P, R>, params: P) -> Result<R> {
+        let r = f.call(&mut self.store, params);
+        r.map_err(|e| trap(e, self.limits, self.store.data().limiter.refused))
+    }
+
     fn refuel(&mut self) -> Result<()> {
         Ok(self.store.set_fuel(self.limits.fuel_per_call)?)
     }
 
     fn put(&mut self, bytes: &[u8]) -> Result<(u32, u32)> {
         let len = u32::try_from(bytes.len()).map_err(|_| anyhow!("input too large for the module"))?;
-        let ptr = self.f.alloc.call(&mut self.store, len).map_err(trap)?;
+        let ptr = self.call(self.f.alloc.clone(), len)?;
         self.memory.write(&mut self.store, ptr as usize, bytes)?;
         Ok((ptr, len))
     }
 
+    fn free(&mut self, (ptr, len): (u32, u32)) {
+        let _ = self.call(self.f.free.clone(), (ptr, len));
+    }
+
     fn result(&mut self, status: u32) -> Result<Vec<u8>> {
-        let ptr = self.f.result_ptr.call(&mut self.store, ()).map_err(trap)? as usize;
-        let len = self.f.result_len.call(&mut self.store, ()).map_err(trap)? as usize;
+        let ptr = self.call(self.f.result_ptr.clone(), ())? as usize;
+        let len = self.call(self.f.result_len.clone(), ())? as usize;
         let mut out = vec![0u8; len];
         self.memory.read(&self.store, ptr, &mut out)?;
         if status != 0 {
@@ -152,9 +183,9 @@ impl WasiInstance {
     /// Loads a model into the instance; returns its handle.
     pub fn load(&mut self, model: &[u8]) -> Result<u32> {
         self.refuel()?;
-        let (ptr, len) = self.put(model)?;
-        let handle = self.f.load.call(&mut self.store, (ptr, len)).map_err(trap);
-        self.f.free.call(&mut self.store, (ptr, len)).map_err(trap)?;
+        let buf = self.put(model)?;
+        let handle = self.call(self.f.load.clone(), buf);
+        self.free(buf);
         let handle = handle?;
         if handle == 0 {
             self.result(1)?;
@@ -165,9 +196,9 @@ impl WasiInstance {
     /// Predicts a file's bytes; formats as in `runtime_wasm::format::Format::code`.
     pub fn predict(&mut self, handle: u32, input: &[u8], from: u32, to: u32) -> Result<Vec<u8>> {
         self.refuel()?;
-        let (ptr, len) = self.put(input)?;
-        let status = self.f.predict.call(&mut self.store, (handle, from, to, ptr, len)).map_err(trap);
-        let _ = self.f.free.call(&mut self.store, (ptr, len));
+        let buf = self.put(input)?;
+        let status = self.call(self.f.predict.clone(), (handle, from, to, buf.0, buf.1));
+        self.free(buf);
         let status = status?;
         self.result(status)
     }
@@ -176,34 +207,34 @@ impl WasiInstance {
     pub fn predict_matrix(&mut self, handle: u32, data: &[f32], rows: usize) -> Result<Vec<f32>> {
         self.refuel()?;
         let bytes: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let (ptr, len) = self.put(&bytes)?;
-        let status = self.f.predict_matrix.call(&mut self.store, (handle, ptr, data.len() as u32, rows as u32)).map_err(trap);
-        let _ = self.f.free.call(&mut self.store, (ptr, len));
+        let buf = self.put(&bytes)?;
+        let status = self.call(self.f.predict_matrix.clone(), (handle, buf.0, data.len() as u32, rows as u32));
+        self.free(buf);
         let out = self.result(status?)?;
         Ok(out.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
     }
 
     pub fn manifest(&mut self, handle: u32) -> Result<String> {
-        let status = self.f.manifest.call(&mut self.store, handle).map_err(trap)?;
+        let status = self.call(self.f.manifest.clone(), handle)?;
         Ok(String::from_utf8_lossy(&self.result(status)?).into_owned())
     }
 
     pub fn check_golden(&mut self, handle: u32) -> Result<String> {
         self.refuel()?;
-        let status = self.f.check_golden.call(&mut self.store, handle).map_err(trap)?;
+        let status = self.call(self.f.check_golden.clone(), handle)?;
         Ok(String::from_utf8_lossy(&self.result(status)?).into_owned())
     }
 }
 
-fn trap(e: wasmtime::Error) -> anyhow::Error {
-    if let Some(t) = e.downcast_ref::<wasmtime::Trap>() {
-        return match t {
-            wasmtime::Trap::OutOfFuel => anyhow!("the model ran out of its compute budget (fuel) and was stopped"),
-            other => anyhow!("the runtime module stopped: {other}"),
-        };
+/// Why a call into the module failed, in words. After a trap the instance
+/// must be dropped and a new one made.
+fn trap(e: wasmtime::Error, limits: Limits, memory_refused: bool) -> anyhow::Error {
+    if memory_refused {
+        return anyhow!("the runtime module exceeded its memory limit ({} MiB) and was stopped", limits.memory_bytes >> 20);
     }
-    if format!("{e:#}").contains("memory") {
-        return anyhow!("the runtime module exceeded its memory limit: {e:#}");
+    match e.downcast_ref::<wasmtime::Trap>() {
+        Some(wasmtime::Trap::OutOfFuel) => anyhow!("the model ran out of its compute budget (fuel) and was stopped"),
+        Some(other) => anyhow!("the runtime module stopped: {other}"),
+        None => anyhow!("the runtime module failed: {e:#}"),
     }
-    anyhow!("the runtime module failed: {e:#}")
 }
