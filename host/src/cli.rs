@@ -91,8 +91,9 @@ fn format_of(path: &Path, named: Option<&str>) -> Result<Format> {
     if let Some(n) = named {
         return Format::from_name(n).ok_or_else(|| anyhow!("unknown format {n:?}: use csv, jsonl or json"));
     }
-    Format::from_path(&path.to_string_lossy())
-        .ok_or_else(|| anyhow!("{}: cannot tell the format from the extension; use --from csv|jsonl|json", path.display()))
+    Format::from_path(&path.to_string_lossy()).ok_or_else(|| {
+        anyhow!("{}: cannot tell the format from the extension; use --from csv|jsonl|json", path.display())
+    })
 }
 
 fn predict(
@@ -117,11 +118,14 @@ fn predict(
             let runtime = crate::wasi_engine::WasiRuntime::open(&wasi_module()?)?;
             let mut instance = runtime.instantiate(Default::default())?;
             let handle = instance.load(&model_bytes).with_context(|| format!("{}", model.display()))?;
-            Ok(instance.predict(handle, &bytes, from.code(), to.code()).with_context(|| format!("{}", input.display()))?)
+            Ok(instance
+                .predict(handle, &bytes, from.code(), to.code())
+                .with_context(|| format!("{}", input.display()))?)
         }
         Engine::Ort => {
             let model_bytes = std::fs::read(model).with_context(|| format!("cannot read {}", model.display()))?;
-            let m = crate::ort_engine::OrtModel::load(&model_bytes, 0).with_context(|| format!("{}", model.display()))?;
+            let m =
+                crate::ort_engine::OrtModel::load(&model_bytes, 0).with_context(|| format!("{}", model.display()))?;
             let table = format::read_table(&bytes, from).with_context(|| format!("{}", input.display()))?;
             let p = m.predict(&table).with_context(|| format!("{}", input.display()))?;
             format::write(&bytes, from, &table, &p, to)
@@ -225,7 +229,12 @@ fn inspect(path: &Path, json: bool) -> Result<()> {
             }
             let report = runtime_wasm::describe::check_golden(&model)?;
             let failed = report["mismatches"].as_array().map(Vec::len).unwrap_or(0);
-            writeln!(s, "Golden cases: {} ({} pass here)", m.golden.len(), m.golden.len() - failed.min(m.golden.len()))?;
+            writeln!(
+                s,
+                "Golden cases: {} ({} pass here)",
+                m.golden.len(),
+                m.golden.len() - failed.min(m.golden.len())
+            )?;
             if failed > 0 {
                 for mm in report["mismatches"].as_array().into_iter().flatten() {
                     writeln!(s, "  MISMATCH {mm}")?;

@@ -21,9 +21,11 @@ static ENVIRONMENT: OnceLock<std::result::Result<ort::environment::Environment, 
 
 /// Where ONNX Runtime's library is expected.
 pub fn dylib_path() -> Result<PathBuf> {
-    let path = std::env::var_os("ORT_DYLIB_PATH")
-        .map(PathBuf::from)
-        .ok_or_else(|| anyhow!("ONNX Runtime is not configured: set ORT_DYLIB_PATH to libonnxruntime.so (scripts/setup.sh installs it)"))?;
+    let path = std::env::var_os("ORT_DYLIB_PATH").map(PathBuf::from).ok_or_else(|| {
+        anyhow!(
+            "ONNX Runtime is not configured: set ORT_DYLIB_PATH to libonnxruntime.so (scripts/setup.sh installs it)"
+        )
+    })?;
     if !path.is_file() {
         bail!("ONNX Runtime library not found at {} (ORT_DYLIB_PATH); run scripts/setup.sh", path.display());
     }
@@ -33,7 +35,8 @@ pub fn dylib_path() -> Result<PathBuf> {
 fn environment() -> Result<&'static ort::environment::Environment> {
     let env = ENVIRONMENT.get_or_init(|| {
         let path = dylib_path().map_err(|e| e.to_string())?;
-        let builder = ort::init_from(&path).map_err(|e| format!("loading ONNX Runtime from {}: {e}", path.display()))?;
+        let builder =
+            ort::init_from(&path).map_err(|e| format!("loading ONNX Runtime from {}: {e}", path.display()))?;
         builder.with_name("citizen").build().map_err(|e| format!("starting ONNX Runtime: {e}"))
     });
     env.as_ref().map_err(|e| anyhow!("{e}"))

@@ -60,7 +60,8 @@ impl WasiRuntime {
         let mut config = Config::new();
         config.consume_fuel(true);
         let engine = Engine::new(&config)?;
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read the runtime module {}", path.display()))?;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read the runtime module {}", path.display()))?;
         let cache = cache_path(path, &bytes);
         let module = match cache.as_ref().filter(|c| c.is_file()) {
             // SAFETY: the file was written by `precompile_module` of this same
@@ -96,7 +97,8 @@ impl WasiRuntime {
         if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
             init.call(&mut store, ())?;
         }
-        let memory = instance.get_memory(&mut store, "memory").ok_or_else(|| anyhow!("the module exports no memory"))?;
+        let memory =
+            instance.get_memory(&mut store, "memory").ok_or_else(|| anyhow!("the module exports no memory"))?;
         let f = Funcs::new(&instance, &mut store)?;
         Ok(WasiInstance { store, memory, f, limits })
     }
@@ -106,7 +108,12 @@ fn cache_path(path: &Path, bytes: &[u8]) -> Option<PathBuf> {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut h);
-    let name = format!("{}.{:016x}.wasmtime-{}.cwasm", path.file_stem()?.to_string_lossy(), h.finish(), env!("CARGO_PKG_VERSION"));
+    let name = format!(
+        "{}.{:016x}.wasmtime-{}.cwasm",
+        path.file_stem()?.to_string_lossy(),
+        h.finish(),
+        env!("CARGO_PKG_VERSION")
+    );
     Some(path.with_file_name(name))
 }
 
@@ -230,7 +237,10 @@ impl WasiInstance {
 /// must be dropped and a new one made.
 fn trap(e: wasmtime::Error, limits: Limits, memory_refused: bool) -> anyhow::Error {
     if memory_refused {
-        return anyhow!("the runtime module exceeded its memory limit ({} MiB) and was stopped", limits.memory_bytes >> 20);
+        return anyhow!(
+            "the runtime module exceeded its memory limit ({} MiB) and was stopped",
+            limits.memory_bytes >> 20
+        );
     }
     match e.downcast_ref::<wasmtime::Trap>() {
         Some(wasmtime::Trap::OutOfFuel) => anyhow!("the model ran out of its compute budget (fuel) and was stopped"),

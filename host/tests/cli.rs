@@ -53,7 +53,10 @@ fn predict_appends_outputs_and_writes_atomically() {
     let text = std::fs::read_to_string(&out).unwrap();
     let mut lines = text.lines();
     let header = lines.next().unwrap();
-    assert!(header.starts_with(",Manufacturer,Model,Type,Min.Price,Price,") && header.ends_with(",Make,predicted_Price"), "{header}");
+    assert!(
+        header.starts_with(",Manufacturer,Model,Type,Min.Price,Price,") && header.ends_with(",Make,predicted_Price"),
+        "{header}"
+    );
     assert_eq!(lines.count(), 93);
     // Input cells are written back as they were, NA included.
     assert!(text.contains(",NA,"));
@@ -96,7 +99,8 @@ fn engines_give_the_same_file() {
 fn errors_name_the_file_row_field_and_reason_and_leave_nothing() {
     let dir = scratch("errors");
     let bad = dir.join("bad.csv");
-    std::fs::write(&bad, "Sepal.Length,Sepal.Width,Petal.Length,Petal.Width\n5.1,3.5,1.4,0.2\nNaN,wide,1.4,\n").unwrap();
+    std::fs::write(&bad, "Sepal.Length,Sepal.Width,Petal.Length,Petal.Width\n5.1,3.5,1.4,0.2\nNaN,wide,1.4,\n")
+        .unwrap();
     let out = dir.join("out.csv");
     let o = citizen(&["predict", "-m", "models/iris-species.onnx", bad.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert!(!o.status.success());

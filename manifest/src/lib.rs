@@ -172,9 +172,13 @@ pub enum OutputKind {
     Numeric,
     /// The predicted class; the ONNX output holds the label itself (string or
     /// integer) or its index into `classes`.
-    Label { classes: Vec<String> },
+    Label {
+        classes: Vec<String>,
+    },
     /// One probability per class, in `classes` order.
-    Probabilities { classes: Vec<String> },
+    Probabilities {
+        classes: Vec<String>,
+    },
 }
 
 /// How fields become the model's one float input tensor `[rows, features]`.
@@ -267,20 +271,15 @@ impl Manifest {
     /// Parses and validates a manifest. A newer format version is refused
     /// before anything else is looked at.
     pub fn from_json(text: &str) -> Result<Manifest, Error> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| Error::Json(e.to_string()))?;
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Json(e.to_string()))?;
         let version = value
             .get("format_version")
             .and_then(|v| v.as_u64())
             .ok_or_else(|| Error::Invalid("`format_version` is missing or not a number".into()))?;
         if version > FORMAT_VERSION as u64 {
-            return Err(Error::FutureFormat {
-                found: version.min(u32::MAX as u64) as u32,
-                supported: FORMAT_VERSION,
-            });
+            return Err(Error::FutureFormat { found: version.min(u32::MAX as u64) as u32, supported: FORMAT_VERSION });
         }
-        let manifest: Manifest =
-            serde_json::from_value(value).map_err(|e| Error::Invalid(e.to_string()))?;
+        let manifest: Manifest = serde_json::from_value(value).map_err(|e| Error::Invalid(e.to_string()))?;
         manifest.validate()?;
         Ok(manifest)
     }
@@ -326,8 +325,7 @@ impl Manifest {
             if !outputs.insert(output.name.as_str()) {
                 return bad(format!("output `{}` appears twice", output.name));
             }
-            if let OutputKind::Label { classes } | OutputKind::Probabilities { classes } =
-                &output.kind
+            if let OutputKind::Label { classes } | OutputKind::Probabilities { classes } = &output.kind
                 && classes.is_empty()
             {
                 return bad(format!("output `{}` has no classes", output.name));
@@ -351,10 +349,7 @@ impl Manifest {
                     | (Feature::Boolean { .. }, FieldKind::Boolean)
             );
             if !ok {
-                return bad(format!(
-                    "preprocessing encodes field `{}` in a way its type does not allow",
-                    field.name
-                ));
+                return bad(format!("preprocessing encodes field `{}` in a way its type does not allow", field.name));
             }
             if let Feature::Numeric { scale, center, .. } = feature
                 && (!scale.is_finite() || *scale == 0.0 || !center.is_finite())
@@ -396,11 +391,7 @@ impl Manifest {
                     Ok(v) => Some(v),
                     Err(reason) => {
                         if errors.len() < 1000 {
-                            errors.push(RowError {
-                                row: r + 1,
-                                field: field.name.clone(),
-                                reason,
-                            });
+                            errors.push(RowError { row: r + 1, field: field.name.clone(), reason });
                         }
                         None
                     }
@@ -428,12 +419,8 @@ enum Encoded {
 impl Encoded {
     fn feature(&self, feature: &Feature) -> f32 {
         match (self, feature) {
-            (Encoded::Number(x), Feature::Numeric { center, scale, .. }) => {
-                ((x - center) / scale) as f32
-            }
-            (Encoded::Category(_, c), Feature::OneHot { category, .. }) => {
-                f32::from(u8::from(c == category))
-            }
+            (Encoded::Number(x), Feature::Numeric { center, scale, .. }) => ((x - center) / scale) as f32,
+            (Encoded::Category(_, c), Feature::OneHot { category, .. }) => f32::from(u8::from(c == category)),
             (Encoded::Category(ix, _), Feature::Ordinal { .. }) => *ix as f32,
             (Encoded::Bool(b), Feature::Boolean { .. }) => f32::from(u8::from(*b)),
             // `Manifest::validate` pairs each feature with a field of the right kind.
@@ -459,9 +446,7 @@ fn encode_cell(field: &Field, cell: &Cell) -> Result<Encoded, String> {
             Ok(x) => number(x),
             Err(_) => Err(format!("expected a number, found {:?}", s)),
         },
-        (FieldKind::Numeric { .. }, Cell::Bool(b)) => {
-            Err(format!("expected a number, found the boolean {b}"))
-        }
+        (FieldKind::Numeric { .. }, Cell::Bool(b)) => Err(format!("expected a number, found the boolean {b}")),
         (FieldKind::Categorical { categories }, cell) => {
             let text = match cell {
                 Cell::Text(s) => s.clone(),
@@ -471,17 +456,11 @@ fn encode_cell(field: &Field, cell: &Cell) -> Result<Encoded, String> {
             };
             match categories.iter().position(|c| *c == text) {
                 Some(ix) => Ok(Encoded::Category(ix, text)),
-                None => Err(format!(
-                    "unknown category {:?}; expected one of {}",
-                    text,
-                    list(categories)
-                )),
+                None => Err(format!("unknown category {:?}; expected one of {}", text, list(categories))),
             }
         }
         (FieldKind::Boolean, Cell::Bool(b)) => Ok(Encoded::Bool(*b)),
-        (FieldKind::Boolean, Cell::Number(x)) if *x == 0.0 || *x == 1.0 => {
-            Ok(Encoded::Bool(*x == 1.0))
-        }
+        (FieldKind::Boolean, Cell::Number(x)) if *x == 0.0 || *x == 1.0 => Ok(Encoded::Bool(*x == 1.0)),
         (FieldKind::Boolean, Cell::Text(s)) => match parse_bool(s) {
             Some(b) => Ok(Encoded::Bool(b)),
             None => Err(format!("expected yes/no (or true/false, 1/0), found {:?}", s)),

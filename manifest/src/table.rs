@@ -155,8 +155,7 @@ impl Table {
             Value::Array(rows) => Table::from_json_rows(rows.iter()),
             Value::Object(map) if !map.is_empty() && map.values().all(Value::is_array) => {
                 let columns: Vec<String> = map.keys().cloned().collect();
-                let arrays: Vec<&Vec<Value>> =
-                    map.values().map(|v| v.as_array().expect("checked above")).collect();
+                let arrays: Vec<&Vec<Value>> = map.values().map(|v| v.as_array().expect("checked above")).collect();
                 let n = arrays[0].len();
                 if let Some((name, a)) = map.iter().find(|(_, a)| a.as_array().map(Vec::len) != Some(n)) {
                     return Err(input_error(format!(
@@ -172,9 +171,7 @@ impl Table {
                 Ok(table)
             }
             Value::Object(_) => Table::from_json_rows(std::iter::once(value)),
-            _ => Err(input_error(
-                "expected a JSON object (one row), an array of rows, or an object of columns",
-            )),
+            _ => Err(input_error("expected a JSON object (one row), an array of rows, or an object of columns")),
         }
     }
 
@@ -186,16 +183,14 @@ impl Table {
             if line.trim().is_empty() {
                 continue;
             }
-            let v: serde_json::Value = serde_json::from_str(line)
-                .map_err(|e| input_error(format!("line {}: invalid JSON: {e}", i + 1)))?;
+            let v: serde_json::Value =
+                serde_json::from_str(line).map_err(|e| input_error(format!("line {}: invalid JSON: {e}", i + 1)))?;
             rows.push(v);
         }
         Table::from_json_rows(rows.iter())
     }
 
-    fn from_json_rows<'a>(
-        rows: impl Iterator<Item = &'a serde_json::Value>,
-    ) -> Result<Table, Error> {
+    fn from_json_rows<'a>(rows: impl Iterator<Item = &'a serde_json::Value>) -> Result<Table, Error> {
         use serde_json::Value;
         let rows: Vec<&Value> = rows.collect();
         let mut columns: Vec<String> = Vec::new();
@@ -228,9 +223,9 @@ impl Table {
         let mut table = Table::new(columns);
         for (i, row) in rows.iter().enumerate() {
             match row {
-                Value::Object(map) => table.cells.extend(
-                    table.columns.iter().map(|c| map.get(c).map(Cell::from_json).unwrap_or(Cell::Missing)),
-                ),
+                Value::Object(map) => table
+                    .cells
+                    .extend(table.columns.iter().map(|c| map.get(c).map(Cell::from_json).unwrap_or(Cell::Missing))),
                 Value::Array(a) => {
                     if a.len() != positional {
                         return Err(input_error(format!(
@@ -263,9 +258,9 @@ fn csv_error(e: csv::Error) -> Error {
     let line = e.position().map(|p| p.line());
     let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
     match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => input_error(format!(
-            "{at}the row has {len} fields, but the header has {expected_len}"
-        )),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            input_error(format!("{at}the row has {len} fields, but the header has {expected_len}"))
+        }
         csv::ErrorKind::Utf8 { .. } => input_error(format!("{at}the CSV is not valid UTF-8 text")),
         _ => input_error(format!("{at}{e}")),
     }

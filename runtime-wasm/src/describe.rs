@@ -66,9 +66,11 @@ pub fn check_golden(model: &Model) -> Result<Value, Error> {
 pub fn predict_matrix(model: &Model, data: &[f32], rows: usize) -> Result<Vec<f32>, Error> {
     let name = match &model.interface().inputs {
         Inputs::Manifest { onnx_input } | Inputs::Positional { onnx_input, .. } => onnx_input.clone(),
-        Inputs::Named(_) => return Err(Error::Input(manifest::Error::Input("this model takes named inputs, not a matrix".into()))),
+        Inputs::Named(_) => {
+            return Err(Error::Input(manifest::Error::Input("this model takes named inputs, not a matrix".into())));
+        }
     };
-    if rows == 0 || data.len() % rows != 0 {
+    if rows == 0 || !data.len().is_multiple_of(rows) {
         return Err(Error::Input(manifest::Error::Input(format!("{} values do not make {rows} rows", data.len()))));
     }
     let input = NamedTensor { name, shape: vec![rows, data.len() / rows], data: Data::F32(data.to_vec()) };

@@ -52,7 +52,10 @@ impl Model {
             let fact = match &iface.inputs {
                 Inputs::Manifest { .. } => {
                     let width = iface.manifest.as_ref().map(|m| m.preprocessing.features.len()).unwrap_or(0);
-                    InferenceFact::dt_shape(DatumType::F32, ShapeFactoid::closed(tvec![batch(), GenericFactoid::Only(width.to_dim())]))
+                    InferenceFact::dt_shape(
+                        DatumType::F32,
+                        ShapeFactoid::closed(tvec![batch(), GenericFactoid::Only(width.to_dim())]),
+                    )
                 }
                 Inputs::Positional { width, dtype, .. } => {
                     let w = width.map(|w| GenericFactoid::Only(w.to_dim())).unwrap_or(GenericFactoid::Any);
@@ -63,7 +66,8 @@ impl Model {
                         .iter()
                         .find(|i| i.name == name)
                         .ok_or_else(|| Error::Model(format!("input `{name}` is not described")))?;
-                    let dims = if spec.rank == 1 { tvec![batch()] } else { tvec![batch(), GenericFactoid::Only(1.to_dim())] };
+                    let dims =
+                        if spec.rank == 1 { tvec![batch()] } else { tvec![batch(), GenericFactoid::Only(1.to_dim())] };
                     InferenceFact::dt_shape(datum(spec.dtype), ShapeFactoid::closed(dims))
                 }
             };

@@ -8,7 +8,9 @@ pub enum Error {
     NotOnnx(String),
     #[error(transparent)]
     Manifest(manifest::Error),
-    #[error("the model uses operator `{op}` (domain `{domain}`) in node `{node}`, which citizen's runtime does not support")]
+    #[error(
+        "the model uses operator `{op}` (domain `{domain}`) in node `{node}`, which citizen's runtime does not support"
+    )]
     Unsupported { op: String, domain: String, node: String },
     #[error("the model is invalid: {0}")]
     Model(String),

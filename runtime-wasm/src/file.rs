@@ -32,8 +32,9 @@ impl ModelFile {
         if bytes.is_empty() {
             return Err(Error::NotOnnx("the file is empty".into()));
         }
-        let proto = pb::ModelProto::decode(bytes)
-            .map_err(|e| Error::NotOnnx(format!("it could not be decoded ({e}); the file may be truncated or of another kind")))?;
+        let proto = pb::ModelProto::decode(bytes).map_err(|e| {
+            Error::NotOnnx(format!("it could not be decoded ({e}); the file may be truncated or of another kind"))
+        })?;
         let Some(graph) = proto.graph.as_ref() else {
             return Err(Error::NotOnnx("it holds no graph".into()));
         };
@@ -86,7 +87,10 @@ impl ModelFile {
             for out in graph.output.iter_mut().filter(|o| renamed.contains(&o.name)) {
                 out.r#type = Some(pb::TypeProto {
                     denotation: String::new(),
-                    value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor { elem_type: 1, shape: None })),
+                    value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
+                        elem_type: 1,
+                        shape: None,
+                    })),
                 });
             }
         }
@@ -105,12 +109,7 @@ impl ModelFile {
 }
 
 fn graph_inputs(graph: &pb::GraphProto) -> Vec<ValueInfo> {
-    graph
-        .input
-        .iter()
-        .filter(|i| !graph.initializer.iter().any(|init| init.name == i.name))
-        .map(value_info)
-        .collect()
+    graph.input.iter().filter(|i| !graph.initializer.iter().any(|init| init.name == i.name)).map(value_info).collect()
 }
 
 fn value_info(v: &pb::ValueInfoProto) -> ValueInfo {
@@ -144,10 +143,7 @@ fn manifest_interface(m: Manifest, inputs: &[ValueInfo], outputs: &[ValueInfo]) 
         return Err(Error::Model(format!("the manifest feeds input `{wanted}`, which the graph does not have")));
     };
     if let Some(other) = inputs.iter().find(|i| &i.name != wanted) {
-        return Err(Error::Model(format!(
-            "the graph has an input `{}` that the manifest does not feed",
-            other.name
-        )));
+        return Err(Error::Model(format!("the graph has an input `{}` that the manifest does not feed", other.name)));
     }
     if input.dtype != Some(Dtype::F32) || input.dims.len() != 2 {
         return Err(Error::Model(format!("input `{wanted}` must be a 2-D float tensor")));

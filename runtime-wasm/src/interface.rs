@@ -172,9 +172,12 @@ impl Values {
         let float = |x: f64, short: String| {
             // f32 values are written by their shortest f32 form, so 15.9f32
             // becomes 15.9 and not 15.899999618530273.
-            short.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or_else(|| {
-                if x.is_nan() { Value::Null } else { Value::String(short) }
-            })
+            short
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(Value::Number)
+                .unwrap_or_else(|| if x.is_nan() { Value::Null } else { Value::String(short) })
         };
         match self {
             Values::F32(v) => float(v[row] as f64, v[row].to_string()),
@@ -250,8 +253,7 @@ impl Interface {
                 Ok(vec![NamedTensor { name: onnx_input.clone(), shape: vec![rows, width], data: Data::F32(data) }])
             }
             Inputs::Positional { onnx_input, width, dtype } => {
-                let columns: Vec<usize> =
-                    (0..table.width()).filter(|&c| !table.columns()[c].is_empty()).collect();
+                let columns: Vec<usize> = (0..table.width()).filter(|&c| !table.columns()[c].is_empty()).collect();
                 if let Some(w) = width
                     && *w != columns.len()
                 {
@@ -363,7 +365,7 @@ impl Interface {
                 .iter()
                 .find(|t| t.name == spec.onnx_output)
                 .ok_or_else(|| Error::Run(format!("the engine did not return output `{}`", spec.onnx_output)))?;
-            let per_row = if rows == 0 { 0 } else { t.data.len() / rows };
+            let per_row = t.data.len().checked_div(rows).unwrap_or(0);
             if per_row * rows != t.data.len() || t.shape.first().copied().unwrap_or(rows) != rows {
                 return Err(Error::Run(format!(
                     "output `{}` has shape {:?}, which does not match {rows} rows",
@@ -403,7 +405,11 @@ impl Interface {
                                 "the model predicted label {bad:?}, which the manifest does not list"
                             )));
                         }
-                        columns.push(Column { name: name.clone(), path: (name.clone(), None), values: Values::Text(values) });
+                        columns.push(Column {
+                            name: name.clone(),
+                            path: (name.clone(), None),
+                            values: Values::Text(values),
+                        });
                     }
                     OutputKind::Probabilities { classes } => {
                         if per_row != classes.len() {
@@ -425,7 +431,11 @@ impl Interface {
                 OutputSpecKind::Plain { keys } => {
                     let name = &t.name;
                     if t.shape.len() <= 1 && keys.is_none() {
-                        columns.push(Column { name: name.clone(), path: (name.clone(), None), values: pick(&t.data, 1, 0)? });
+                        columns.push(Column {
+                            name: name.clone(),
+                            path: (name.clone(), None),
+                            values: pick(&t.data, 1, 0)?,
+                        });
                     } else {
                         for i in 0..per_row {
                             let key = match keys {
@@ -452,9 +462,7 @@ fn numeric_data(dtype: Dtype, values: Vec<f64>, input: &str) -> Result<Data, Err
         Dtype::F64 => Data::F64(values),
         Dtype::I64 | Dtype::I32 => {
             if values.iter().any(|x| x.fract() != 0.0 || !x.is_finite()) {
-                return Err(Error::Input(manifest::Error::Input(format!(
-                    "input `{input}` takes whole numbers"
-                ))));
+                return Err(Error::Input(manifest::Error::Input(format!("input `{input}` takes whole numbers"))));
             }
             if dtype == Dtype::I64 {
                 Data::I64(values.into_iter().map(|x| x as i64).collect())

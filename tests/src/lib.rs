@@ -165,12 +165,16 @@ impl Wasmtime {
     /// the runtime with Cranelift takes long; the `.cwasm` cache makes later
     /// processes fast).
     pub fn runtime() -> Result<host::wasi_engine::WasiRuntime> {
-        static RUNTIME: std::sync::OnceLock<Result<host::wasi_engine::WasiRuntime, String>> = std::sync::OnceLock::new();
+        static RUNTIME: std::sync::OnceLock<Result<host::wasi_engine::WasiRuntime, String>> =
+            std::sync::OnceLock::new();
         RUNTIME
             .get_or_init(|| {
                 let path = wasm_pkg().join("wasi/runtime_wasm.wasm");
                 if !path.is_file() {
-                    return Err(format!("{} is missing: run scripts/build-wasm.sh (scripts/test.sh does)", path.display()));
+                    return Err(format!(
+                        "{} is missing: run scripts/build-wasm.sh (scripts/test.sh does)",
+                        path.display()
+                    ));
                 }
                 host::wasi_engine::WasiRuntime::open(&path).map_err(|e| format!("{e:#}"))
             })
@@ -190,7 +194,8 @@ impl Engine for Wasmtime {
             .map(|c| {
                 let mut inst = rt.instantiate(Default::default()).map_err(|e| format!("{e:#}"))?;
                 let h = inst.load(&read(&c.model)?).map_err(|e| format!("{e:#}"))?;
-                let out = inst.predict(h, &read(&c.input)?, c.from.code(), c.to.code()).map_err(|e| format!("{e:#}"))?;
+                let out =
+                    inst.predict(h, &read(&c.input)?, c.from.code(), c.to.code()).map_err(|e| format!("{e:#}"))?;
                 String::from_utf8(out).map_err(|e| e.to_string())
             })
             .collect())
@@ -219,7 +224,10 @@ impl Js {
     fn call(&self, cases: Vec<Value>) -> Result<Vec<Value>> {
         let pkg = wasm_pkg();
         if !pkg.join("web/runtime_wasm_bg.wasm").is_file() || !pkg.join("node/runtime_wasm_bg.wasm").is_file() {
-            bail!("the browser module is missing in {}: run scripts/build-wasm.sh (scripts/test.sh does)", pkg.display());
+            bail!(
+                "the browser module is missing in {}: run scripts/build-wasm.sh (scripts/test.sh does)",
+                pkg.display()
+            );
         }
         let mut child = Command::new("node")
             .arg(repo().join("tests/js/run-cases.mjs"))
@@ -240,8 +248,9 @@ impl Js {
         if !out.status.success() {
             bail!("run-cases.mjs ({}) failed: {}", self.engine, String::from_utf8_lossy(&out.stderr));
         }
-        let results: Vec<Value> = serde_json::from_slice(&out.stdout)
-            .with_context(|| format!("run-cases.mjs printed no JSON; stderr: {}", String::from_utf8_lossy(&out.stderr)))?;
+        let results: Vec<Value> = serde_json::from_slice(&out.stdout).with_context(|| {
+            format!("run-cases.mjs printed no JSON; stderr: {}", String::from_utf8_lossy(&out.stderr))
+        })?;
         if results.len() != cases.len() {
             bail!("run-cases.mjs returned {} results for {} cases", results.len(), cases.len());
         }
@@ -267,7 +276,9 @@ impl Engine for Js {
     fn run(&self, cases: &[Case]) -> Result<Vec<Result<String, String>>> {
         let spec = cases
             .iter()
-            .map(|c| json!({"name": c.name, "model": c.model, "input": c.input, "from": code(c.from), "to": code(c.to)}))
+            .map(
+                |c| json!({"name": c.name, "model": c.model, "input": c.input, "from": code(c.from), "to": code(c.to)}),
+            )
             .collect();
         Ok(self.call(spec)?.iter().map(Js::result).collect())
     }
@@ -283,7 +294,13 @@ impl Engine for Js {
 
 /// Every engine, in the order they are reported.
 pub fn engines() -> Vec<Box<dyn Engine>> {
-    vec![Box::new(Tract), Box::new(Ort), Box::new(Wasmtime), Box::new(Js { engine: "node" }), Box::new(Js { engine: "browser" })]
+    vec![
+        Box::new(Tract),
+        Box::new(Ort),
+        Box::new(Wasmtime),
+        Box::new(Js { engine: "node" }),
+        Box::new(Js { engine: "browser" }),
+    ]
 }
 
 fn read(p: &Path) -> Result<Vec<u8>, String> {

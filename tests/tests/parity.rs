@@ -150,10 +150,22 @@ fn bad_cases() -> Vec<BadCase> {
     std::fs::write(&ragged, lines.join("\n")).unwrap();
     let c = |name: &str, model: &Path, input: &Path| Case::new(name, model.to_path_buf(), input.to_path_buf());
     vec![
-        BadCase { case: c("truncated model", &truncated, &good), says: vec!["this is not an ONNX model"], ort_says: None },
-        BadCase { case: c("CSV given as model", &good, &good), says: vec!["this is not an ONNX model"], ort_says: None },
         BadCase {
-            case: c("unsupported operator", &with_unsupported_op(&dir), &repo().join("tests/fixtures/linear_regression/input.csv")),
+            case: c("truncated model", &truncated, &good),
+            says: vec!["this is not an ONNX model"],
+            ort_says: None,
+        },
+        BadCase {
+            case: c("CSV given as model", &good, &good),
+            says: vec!["this is not an ONNX model"],
+            ort_says: None,
+        },
+        BadCase {
+            case: c(
+                "unsupported operator",
+                &with_unsupported_op(&dir),
+                &repo().join("tests/fixtures/linear_regression/input.csv"),
+            ),
             says: vec!["operator `SVMRegressor` (domain `ai.onnx.ml`) in node `svm_1`", "does not support"],
             ort_says: Some(vec!["ONNX Runtime refused the model", "svm_1", "SVMRegressor"]),
         },
@@ -187,7 +199,11 @@ fn bad_cases() -> Vec<BadCase> {
             says: vec!["row 1, field `Length`: inf is not allowed"],
             ort_says: None,
         },
-        BadCase { case: c("ragged CSV", &car, &ragged), says: vec!["line 3: the row has 3 fields, but the header has 28"], ort_says: None },
+        BadCase {
+            case: c("ragged CSV", &car, &ragged),
+            says: vec!["line 3: the row has 3 fields, but the header has 28"],
+            ort_says: None,
+        },
     ]
 }
 

@@ -52,7 +52,9 @@ impl<'a> Attrs<'a> {
             .map(|a| {
                 a.strings
                     .iter()
-                    .map(|s| String::from_utf8(s.clone()).map_err(|_| self.error(format!("attribute `{name}` is not UTF-8"))))
+                    .map(|s| {
+                        String::from_utf8(s.clone()).map_err(|_| self.error(format!("attribute `{name}` is not UTF-8")))
+                    })
                     .collect()
             })
             .transpose()
@@ -78,7 +80,10 @@ impl<'a> Attrs<'a> {
         self.ints(name)
             .map(|v| {
                 v.iter()
-                    .map(|&i| usize::try_from(i).map_err(|_| self.error(format!("attribute `{name}` holds a negative value {i}"))))
+                    .map(|&i| {
+                        usize::try_from(i)
+                            .map_err(|_| self.error(format!("attribute `{name}` holds a negative value {i}")))
+                    })
                     .collect()
             })
             .transpose()
@@ -92,7 +97,9 @@ impl<'a> Attrs<'a> {
 fn tensor_values(t: &TensorProto) -> Result<Vec<f64>, String> {
     let raw = &t.raw_data;
     match t.data_type {
-        1 if !raw.is_empty() => Ok(raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64).collect()),
+        1 if !raw.is_empty() => {
+            Ok(raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64).collect())
+        }
         1 => Ok(t.float_data.iter().map(|&x| x as f64).collect()),
         11 if !raw.is_empty() => Ok(raw
             .chunks_exact(8)
@@ -100,8 +107,12 @@ fn tensor_values(t: &TensorProto) -> Result<Vec<f64>, String> {
             .collect()),
         11 => Ok(t.double_data.clone()),
         // Integer tensors (opset-5 node modes are uint8): widened to f64.
-        2 | 3 | 4 | 5 | 6 if !raw.is_empty() && t.data_type <= 3 => Ok(raw.iter().map(|&b| if t.data_type == 3 { b as i8 as f64 } else { b as f64 }).collect()),
-        6 if !raw.is_empty() => Ok(raw.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64).collect()),
+        2 | 3 if !raw.is_empty() => {
+            Ok(raw.iter().map(|&b| if t.data_type == 3 { b as i8 as f64 } else { b as f64 }).collect())
+        }
+        6 if !raw.is_empty() => {
+            Ok(raw.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64).collect())
+        }
         2..=6 => Ok(t.int32_data.iter().map(|&x| x as f64).collect()),
         7 if !raw.is_empty() => Ok(raw
             .chunks_exact(8)

@@ -142,4 +142,3 @@ pub(crate) fn tensor_i64(shape: &[usize], data: Vec<i64>) -> TractResult<TValue>
 pub(crate) fn tensor_string(shape: &[usize], data: Vec<String>) -> TractResult<TValue> {
     Ok(tract_ndarray::ArrayD::from_shape_vec(shape, data)?.into_tensor().into_tvalue())
 }
-

@@ -658,7 +658,10 @@ impl Kernel for LabelEncoderK {
         };
         let shape = x.shape();
         let out = match &self.values {
-            Val::Strings(v, d) => tensor_string(shape, index.iter().map(|i| i.map(|i| v[i].clone()).unwrap_or_else(|| d.clone())).collect())?,
+            Val::Strings(v, d) => tensor_string(
+                shape,
+                index.iter().map(|i| i.map(|i| v[i].clone()).unwrap_or_else(|| d.clone())).collect(),
+            )?,
             Val::Ints(v, d) => tensor_i64(shape, index.iter().map(|i| i.map(|i| v[i]).unwrap_or(*d)).collect())?,
             Val::Floats(v, d) => tensor_f32(shape, index.iter().map(|i| i.map(|i| v[i]).unwrap_or(*d)).collect())?,
         };

@@ -125,7 +125,8 @@ fn v5(_: &ParsingContext, node: &NodeProto) -> Built {
     let code = a.int("aggregate_function").unwrap_or(1);
     let aggregate = Aggregate::from_v5(code).ok_or_else(|| a.error(format!("unknown aggregate_function {code}")))?;
     let code = a.int("post_transform").unwrap_or(0);
-    let post_transform = PostTransform::from_v5_ort(code).ok_or_else(|| a.error(format!("unknown post_transform {code}")))?;
+    let post_transform =
+        PostTransform::from_v5_ort(code).ok_or_else(|| a.error(format!("unknown post_transform {code}")))?;
     let spec = Spec::V5(V5Attrs {
         tree_roots: ints(&a, "tree_roots"),
         nodes_featureids: ints(&a, "nodes_featureids"),

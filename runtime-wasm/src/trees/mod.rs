@@ -303,25 +303,12 @@ pub struct V5Attrs {
 #[derive(Clone, Debug, PartialEq)]
 pub enum TreeError {
     /// An attribute does not have the length it must have.
-    Length {
-        attr: &'static str,
-        len: usize,
-        expected: String,
-    },
+    Length { attr: &'static str, len: usize, expected: String },
     /// An attribute holds an invalid value at `index`.
-    Value {
-        attr: &'static str,
-        index: usize,
-        msg: String,
-    },
+    Value { attr: &'static str, index: usize, msg: String },
     /// A tree is malformed (`tree` is the tree id for opsets 1–3, the position in `tree_roots`
     /// for opset 5; `node` is the node id, or the node index for opset 5).
-    Tree {
-        attr: &'static str,
-        tree: i64,
-        node: i64,
-        msg: String,
-    },
+    Tree { attr: &'static str, tree: i64, node: i64, msg: String },
     /// An invalid combination of attributes.
     Invalid { attr: &'static str, msg: String },
     /// The call does not fit the ensemble (wrong kind, buffer sizes, too few columns), or ORT
@@ -332,29 +319,14 @@ pub enum TreeError {
 impl fmt::Display for TreeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TreeError::Length {
-                attr,
-                len,
-                expected,
-            } => {
-                write!(
-                    f,
-                    "tree ensemble attribute `{attr}` has {len} values, expected {expected}"
-                )
+            TreeError::Length { attr, len, expected } => {
+                write!(f, "tree ensemble attribute `{attr}` has {len} values, expected {expected}")
             }
             TreeError::Value { attr, index, msg } => {
                 write!(f, "tree ensemble attribute `{attr}`[{index}]: {msg}")
             }
-            TreeError::Tree {
-                attr,
-                tree,
-                node,
-                msg,
-            } => {
-                write!(
-                    f,
-                    "tree ensemble attribute `{attr}`, tree {tree}, node {node}: {msg}"
-                )
+            TreeError::Tree { attr, tree, node, msg } => {
+                write!(f, "tree ensemble attribute `{attr}`, tree {tree}, node {node}: {msg}")
             }
             TreeError::Invalid { attr, msg } => {
                 write!(f, "tree ensemble attribute `{attr}`: {msg}")
@@ -432,11 +404,7 @@ fn outcome<F: PartialOrd>(x: F, t: F) -> u32 {
 
 #[inline(always)]
 fn cvtt_i32_f64(v: f64) -> i32 {
-    if v.is_nan() || v >= 2147483648.0 || v <= -2147483649.0 {
-        i32::MIN
-    } else {
-        v as i32
-    }
+    if v.is_nan() || v >= 2147483648.0 || v <= -2147483649.0 { i32::MIN } else { v as i32 }
 }
 
 impl Real for f32 {
@@ -577,21 +545,9 @@ const BIG_MT: u32 = 0xFF;
 #[derive(Clone, Copy, Debug)]
 enum INode {
     /// Comparison node: `table` bit `outcome(x, thr)` selects the true branch.
-    Cmp {
-        feat: u32,
-        thr: f64,
-        table: u32,
-        t: u32,
-        f: u32,
-    },
+    Cmp { feat: u32, thr: f64, table: u32, t: u32, f: u32 },
     /// Membership in `sets[set]` of the input truncated to `i32`.
-    Big {
-        feat: u32,
-        set: u32,
-        mt: bool,
-        t: u32,
-        f: u32,
-    },
+    Big { feat: u32, set: u32, mt: bool, t: u32, f: u32 },
     /// Leaf with payload index.
     Leaf { payload: u32 },
 }
@@ -620,11 +576,7 @@ fn table_for(mode: NodeMode, mt: bool, thr: f64) -> (u32, f64) {
     };
     let neq = mode == NodeMode::Neq;
     let nan_bit = ((neq || mt) as u32) << 3;
-    if thr.is_nan() {
-        (if neq { 0b111 } else { 0 } | nan_bit, 0.0)
-    } else {
-        (base | nan_bit, thr)
-    }
+    if thr.is_nan() { (if neq { 0b111 } else { 0 } | nan_bit, 0.0) } else { (base | nan_bit, thr) }
 }
 
 /// Rounds a value to the threshold precision.
@@ -634,22 +586,14 @@ fn prec(double: bool, v: f64) -> f64 {
 
 fn check_len(attr: &'static str, len: usize, expected: usize, like: &str) -> Result<(), TreeError> {
     if len != expected {
-        return Err(TreeError::Length {
-            attr,
-            len,
-            expected: format!("{expected} (like `{like}`)"),
-        });
+        return Err(TreeError::Length { attr, len, expected: format!("{expected} (like `{like}`)") });
     }
     Ok(())
 }
 
 fn check_feature(attr: &'static str, index: usize, f: i64) -> Result<u32, TreeError> {
     if f < 0 || f > i32::MAX as i64 {
-        return Err(TreeError::Value {
-            attr,
-            index,
-            msg: format!("feature id {f} must be in [0, 2147483647]"),
-        });
+        return Err(TreeError::Value { attr, index, msg: format!("feature id {f} must be in [0, 2147483647]") });
     }
     if f > MAX_FEATURE {
         return Err(TreeError::Value {
@@ -664,11 +608,7 @@ fn check_feature(attr: &'static str, index: usize, f: i64) -> Result<u32, TreeEr
 fn check_targets(attr: &'static str, ids: &[i64], n: usize, what: &str) -> Result<(), TreeError> {
     for (index, &t) in ids.iter().enumerate() {
         if t < 0 || t >= n as i64 {
-            return Err(TreeError::Value {
-                attr,
-                index,
-                msg: format!("{t} is not a valid index among {n} {what}"),
-            });
+            return Err(TreeError::Value { attr, index, msg: format!("{t} is not a valid index among {n} {what}") });
         }
     }
     Ok(())
@@ -711,46 +651,22 @@ fn too_many_nodes() -> TreeError {
 fn build_legacy(a: &LegacyAttrs, n_out: usize, classifier: bool) -> Result<Graph, TreeError> {
     let n = a.nodes_treeids.len();
     check_len("nodes_nodeids", a.nodes_nodeids.len(), n, "nodes_treeids")?;
-    check_len(
-        "nodes_featureids",
-        a.nodes_featureids.len(),
-        n,
-        "nodes_treeids",
-    )?;
+    check_len("nodes_featureids", a.nodes_featureids.len(), n, "nodes_treeids")?;
     check_len("nodes_values", a.nodes_values.len(), n, "nodes_treeids")?;
     check_len("nodes_modes", a.nodes_modes.len(), n, "nodes_treeids")?;
-    check_len(
-        "nodes_truenodeids",
-        a.nodes_truenodeids.len(),
-        n,
-        "nodes_treeids",
-    )?;
-    check_len(
-        "nodes_falsenodeids",
-        a.nodes_falsenodeids.len(),
-        n,
-        "nodes_treeids",
-    )?;
+    check_len("nodes_truenodeids", a.nodes_truenodeids.len(), n, "nodes_treeids")?;
+    check_len("nodes_falsenodeids", a.nodes_falsenodeids.len(), n, "nodes_treeids")?;
     let m = a.leaf_targetids.len();
     let (wt, wn, ww) = if classifier {
         ("class_treeids", "class_nodeids", "class_weights")
     } else {
         ("target_treeids", "target_nodeids", "target_weights")
     };
-    let wid = if classifier {
-        "class_ids"
-    } else {
-        "target_ids"
-    };
+    let wid = if classifier { "class_ids" } else { "target_ids" };
     check_len(wt, a.leaf_treeids.len(), m, wid)?;
     check_len(wn, a.leaf_nodeids.len(), m, wid)?;
     check_len(ww, a.leaf_weights.len(), m, wid)?;
-    check_targets(
-        wid,
-        &a.leaf_targetids,
-        n_out,
-        if classifier { "classes" } else { "targets" },
-    )?;
+    check_targets(wid, &a.leaf_targetids, n_out, if classifier { "classes" } else { "targets" })?;
     if n >= (1usize << 31) {
         return Err(too_many_nodes());
     }
@@ -766,10 +682,7 @@ fn build_legacy(a: &LegacyAttrs, n_out: usize, classifier: bool) -> Result<Graph
                 msg: "BRANCH_MEMBER is only valid in TreeEnsemble (opset 5)".into(),
             });
         }
-        if idi
-            .insert((a.nodes_treeids[i], a.nodes_nodeids[i]), i as u32)
-            .is_some()
-        {
+        if idi.insert((a.nodes_treeids[i], a.nodes_nodeids[i]), i as u32).is_some() {
             return Err(TreeError::Tree {
                 attr: "nodes_nodeids",
                 tree: a.nodes_treeids[i],
@@ -791,16 +704,9 @@ fn build_legacy(a: &LegacyAttrs, n_out: usize, classifier: bool) -> Result<Graph
             ("nodes_falsenodeids", &a.nodes_falsenodeids, &mut fidx),
         ] {
             let id = ids[i];
-            let err = |msg: String| TreeError::Tree {
-                attr,
-                tree: a.nodes_treeids[i],
-                node: a.nodes_nodeids[i],
-                msg,
-            };
+            let err = |msg: String| TreeError::Tree { attr, tree: a.nodes_treeids[i], node: a.nodes_nodeids[i], msg };
             if id < 0 || id >= n as i64 {
-                return Err(err(format!(
-                    "child id {id} must be in [0, {n}) (the number of nodes)"
-                )));
+                return Err(err(format!("child id {id} must be in [0, {n}) (the number of nodes)")));
             }
             let Some(&j) = idi.get(&(a.nodes_treeids[i], id)) else {
                 return Err(err(format!("child node {id} does not exist in this tree")));
@@ -889,27 +795,15 @@ fn build_legacy(a: &LegacyAttrs, n_out: usize, classifier: bool) -> Result<Graph
             }
             let mode = a.nodes_modes[j];
             if mode == NodeMode::Leaf {
-                g.nodes.push(INode::Leaf {
-                    payload: payload_of[j],
-                });
+                g.nodes.push(INode::Leaf { payload: payload_of[j] });
                 continue;
             }
             let feat = check_feature("nodes_featureids", j, a.nodes_featureids[j])?;
             g.max_feature = g.max_feature.max(feat);
-            let mt = a
-                .nodes_missing_value_tracks_true
-                .get(j)
-                .copied()
-                .unwrap_or(false);
+            let mt = a.nodes_missing_value_tracks_true.get(j).copied().unwrap_or(false);
             let thr = prec(double, a.nodes_values[j]);
             let (table, thr_c) = table_for(mode, mt, thr);
-            g.nodes.push(INode::Cmp {
-                feat,
-                thr: thr_c,
-                table,
-                t: 0,
-                f: 0,
-            });
+            g.nodes.push(INode::Cmp { feat, thr: thr_c, table, t: 0, f: 0 });
             let mut last = pos;
             let mut next_false = fidx[j] as usize;
             if mode == NodeMode::Eq && can_mask(thr) {
@@ -933,13 +827,7 @@ fn build_legacy(a: &LegacyAttrs, n_out: usize, classifier: bool) -> Result<Graph
                     let v = prec(double, a.nodes_values[next_false]);
                     let (table, thr_c) = table_for(NodeMode::Eq, mt, v);
                     let p = g.nodes.len() as u32;
-                    g.nodes.push(INode::Cmp {
-                        feat,
-                        thr: thr_c,
-                        table,
-                        t: 0,
-                        f: 0,
-                    });
+                    g.nodes.push(INode::Cmp { feat, thr: thr_c, table, t: 0, f: 0 });
                     set_false(&mut g.nodes, last, p);
                     last = p;
                     next_false = fidx[next_false] as usize;
@@ -961,45 +849,15 @@ fn build_v5(a: &V5Attrs) -> Result<Graph, TreeError> {
     let n = a.nodes_featureids.len();
     check_len("nodes_splits", a.nodes_splits.len(), n, "nodes_featureids")?;
     check_len("nodes_modes", a.nodes_modes.len(), n, "nodes_featureids")?;
-    check_len(
-        "nodes_truenodeids",
-        a.nodes_truenodeids.len(),
-        n,
-        "nodes_featureids",
-    )?;
-    check_len(
-        "nodes_trueleafs",
-        a.nodes_trueleafs.len(),
-        n,
-        "nodes_featureids",
-    )?;
-    check_len(
-        "nodes_falsenodeids",
-        a.nodes_falsenodeids.len(),
-        n,
-        "nodes_featureids",
-    )?;
-    check_len(
-        "nodes_falseleafs",
-        a.nodes_falseleafs.len(),
-        n,
-        "nodes_featureids",
-    )?;
+    check_len("nodes_truenodeids", a.nodes_truenodeids.len(), n, "nodes_featureids")?;
+    check_len("nodes_trueleafs", a.nodes_trueleafs.len(), n, "nodes_featureids")?;
+    check_len("nodes_falsenodeids", a.nodes_falsenodeids.len(), n, "nodes_featureids")?;
+    check_len("nodes_falseleafs", a.nodes_falseleafs.len(), n, "nodes_featureids")?;
     if !a.nodes_missing_value_tracks_true.is_empty() {
-        check_len(
-            "nodes_missing_value_tracks_true",
-            a.nodes_missing_value_tracks_true.len(),
-            n,
-            "nodes_featureids",
-        )?;
+        check_len("nodes_missing_value_tracks_true", a.nodes_missing_value_tracks_true.len(), n, "nodes_featureids")?;
     }
     let n_leaves = a.leaf_targetids.len();
-    check_len(
-        "leaf_weights",
-        a.leaf_weights.len(),
-        n_leaves,
-        "leaf_targetids",
-    )?;
+    check_len("leaf_weights", a.leaf_weights.len(), n_leaves, "leaf_targetids")?;
     if a.n_targets <= 0 || a.n_targets > MAX_OUTPUTS {
         return Err(TreeError::Value {
             attr: "n_targets",
@@ -1032,12 +890,7 @@ fn build_v5(a: &V5Attrs) -> Result<Graph, TreeError> {
     let mut g = Graph::default();
     let mut leaf_pos = vec![u32::MAX; n_leaves];
     let mut visited = vec![0u32; n]; // tree stamp
-    let leaf = |g: &mut Graph,
-                leaf_pos: &mut Vec<u32>,
-                tree: usize,
-                node: usize,
-                l: i64|
-     -> Result<u32, TreeError> {
+    let leaf = |g: &mut Graph, leaf_pos: &mut Vec<u32>, tree: usize, node: usize, l: i64| -> Result<u32, TreeError> {
         if l < 0 || l as usize >= n_leaves {
             return Err(TreeError::Tree {
                 attr: "nodes_truenodeids/nodes_falsenodeids",
@@ -1061,9 +914,7 @@ fn build_v5(a: &V5Attrs) -> Result<Graph, TreeError> {
             g.weights.push((t as u32, w));
             g.payloads.push((w, s, s + 1));
             leaf_pos[l] = g.nodes.len() as u32;
-            g.nodes.push(INode::Leaf {
-                payload: g.payloads.len() as u32 - 1,
-            });
+            g.nodes.push(INode::Leaf { payload: g.payloads.len() as u32 - 1 });
         }
         Ok(leaf_pos[l])
     };
@@ -1084,10 +935,7 @@ fn build_v5(a: &V5Attrs) -> Result<Graph, TreeError> {
             });
         }
         let r = r as usize;
-        if a.nodes_trueleafs[r]
-            && a.nodes_falseleafs[r]
-            && a.nodes_truenodeids[r] == a.nodes_falsenodeids[r]
-        {
+        if a.nodes_trueleafs[r] && a.nodes_falseleafs[r] && a.nodes_truenodeids[r] == a.nodes_falsenodeids[r] {
             let p = leaf(&mut g, &mut leaf_pos, k, r, a.nodes_truenodeids[r])?;
             g.roots.push(p);
             continue;
@@ -1095,12 +943,7 @@ fn build_v5(a: &V5Attrs) -> Result<Graph, TreeError> {
         let stamp = k as u32 + 1;
         let mut stack: Vec<Pending> = Vec::new();
         let mut root_slot = true;
-        stack.push(Pending {
-            from: 0,
-            to: 0,
-            is_true: true,
-            node: r,
-        });
+        stack.push(Pending { from: 0, to: 0, is_true: true, node: r });
         while let Some(p) = stack.pop() {
             let i = p.node;
             if visited[i] == stamp {
@@ -1134,18 +977,11 @@ fn build_v5(a: &V5Attrs) -> Result<Graph, TreeError> {
             }
             let feat = check_feature("nodes_featureids", i, a.nodes_featureids[i])?;
             g.max_feature = g.max_feature.max(feat);
-            let mt = a
-                .nodes_missing_value_tracks_true
-                .get(i)
-                .copied()
-                .unwrap_or(false);
+            let mt = a.nodes_missing_value_tracks_true.get(i).copied().unwrap_or(false);
             let mut last = pos;
             if mode == NodeMode::Member {
                 let (s, e) = sets[i];
-                let members: Vec<f64> = a.membership_values[s..e]
-                    .iter()
-                    .map(|&v| prec(double, v))
-                    .collect();
+                let members: Vec<f64> = a.membership_values[s..e].iter().map(|&v| prec(double, v)).collect();
                 if members.is_empty() {
                     return Err(TreeError::Value {
                         attr: "membership_values",
@@ -1160,13 +996,7 @@ fn build_v5(a: &V5Attrs) -> Result<Graph, TreeError> {
                     for (q, &v) in members.iter().enumerate() {
                         let (table, thr) = table_for(NodeMode::Eq, mt, v);
                         let p2 = g.nodes.len() as u32;
-                        g.nodes.push(INode::Cmp {
-                            feat,
-                            thr,
-                            table,
-                            t: 0,
-                            f: 0,
-                        });
+                        g.nodes.push(INode::Cmp { feat, thr, table, t: 0, f: 0 });
                         if q > 0 {
                             set_false(&mut g.nodes, last, p2);
                         }
@@ -1189,23 +1019,11 @@ fn build_v5(a: &V5Attrs) -> Result<Graph, TreeError> {
                     set.sort_unstable();
                     set.dedup();
                     g.sets.push(set);
-                    g.nodes.push(INode::Big {
-                        feat,
-                        set: g.sets.len() as u32 - 1,
-                        mt,
-                        t: 0,
-                        f: 0,
-                    });
+                    g.nodes.push(INode::Big { feat, set: g.sets.len() as u32 - 1, mt, t: 0, f: 0 });
                 }
             } else {
                 let (table, thr) = table_for(mode, mt, prec(double, a.nodes_splits[i]));
-                g.nodes.push(INode::Cmp {
-                    feat,
-                    thr,
-                    table,
-                    t: 0,
-                    f: 0,
-                });
+                g.nodes.push(INode::Cmp { feat, thr, table, t: 0, f: 0 });
             }
             // Children: leaves immediately, nodes through the stack.
             for is_true in [true, false] {
@@ -1224,11 +1042,7 @@ fn build_v5(a: &V5Attrs) -> Result<Graph, TreeError> {
                 } else {
                     if id < 0 || id as usize >= n {
                         return Err(TreeError::Tree {
-                            attr: if is_true {
-                                "nodes_truenodeids"
-                            } else {
-                                "nodes_falsenodeids"
-                            },
+                            attr: if is_true { "nodes_truenodeids" } else { "nodes_falsenodeids" },
                             tree: k as i64,
                             node: i as i64,
                             msg: format!("node index {id} is out of range (there are {n} nodes)"),
@@ -1283,41 +1097,16 @@ fn lower<T: Real>(g: &Graph, base: &[f64]) -> Result<Compiled<T>, TreeError> {
         let i = i as u32;
         w_start.push(weights.len() as u32);
         nodes.push(match *n {
-            INode::Cmp {
-                feat,
-                thr,
-                table,
-                t,
-                f,
-            } => Node {
-                thr: T::from_f64(thr),
-                feat: feat | (table << 24),
-                t,
-                f,
-            },
-            INode::Big {
-                feat,
-                set,
-                mt,
-                t,
-                f,
-            } => Node {
-                thr: T::from_usize(set as usize),
-                feat: feat | ((if mt { BIG_MT } else { BIG }) << 24),
-                t,
-                f,
-            },
+            INode::Cmp { feat, thr, table, t, f } => Node { thr: T::from_f64(thr), feat: feat | (table << 24), t, f },
+            INode::Big { feat, set, mt, t, f } => {
+                Node { thr: T::from_usize(set as usize), feat: feat | ((if mt { BIG_MT } else { BIG }) << 24), t, f }
+            }
             INode::Leaf { payload } => {
                 let (v, s, e) = g.payloads[payload as usize];
                 for &(tg, w) in &g.weights[s as usize..e as usize] {
                     weights.push((tg, T::from_f64(w)));
                 }
-                Node {
-                    thr: T::from_f64(v),
-                    feat: 0,
-                    t: i,
-                    f: i,
-                }
+                Node { thr: T::from_f64(v), feat: 0, t: i, f: i }
             }
         });
     }
@@ -1389,11 +1178,7 @@ enum Tables {
 #[derive(Clone, Debug, PartialEq)]
 enum Kind {
     Regressor,
-    Classifier {
-        labels: Vec<i64>,
-        binary_case: bool,
-        all_positive: bool,
-    },
+    Classifier { labels: Vec<i64>, binary_case: bool, all_positive: bool },
 }
 
 /// A compiled tree ensemble, ready to evaluate.
@@ -1428,10 +1213,7 @@ fn step<X: Real, T: Real, const SETS: bool>(c: &Compiled<T>, row: &[X], i: u32) 
     let table = n.feat >> 24;
     let x = row[(n.feat & 0x00FF_FFFF) as usize];
     if SETS && table >= BIG {
-        let hit = c.sets[n.thr.to_index()]
-            .binary_search(&x.cvtt_i32())
-            .is_ok()
-            || (table == BIG_MT && x.is_nan_());
+        let hit = c.sets[n.thr.to_index()].binary_search(&x.cvtt_i32()).is_ok() || (table == BIG_MT && x.is_nan_());
         return if hit { n.t } else { n.f };
     }
     let bit = (table >> T::code_of(x, n.thr)) & 1;
@@ -1476,10 +1258,7 @@ fn add_leaf<T: Real, const AGG: u8, const MULTI: bool>(
     h: &mut [bool],
 ) {
     if MULTI {
-        let (a, b) = (
-            c.w_start[leaf as usize] as usize,
-            c.w_start[leaf as usize + 1] as usize,
-        );
+        let (a, b) = (c.w_start[leaf as usize] as usize, c.w_start[leaf as usize + 1] as usize);
         for &(tg, w) in &c.weights[a..b] {
             let tg = tg as usize;
             if tg < n_out {
@@ -1507,8 +1286,7 @@ fn accumulate<X: Real, T: Real, const AGG: u8, const MULTI: bool, const SETS: bo
             let depth = c.depth[t];
             while r + LANES <= rows {
                 let mut idx = [root; LANES];
-                let xs: [&[X]; LANES] =
-                    std::array::from_fn(|k| &x[(r + k) * cols..(r + k + 1) * cols]);
+                let xs: [&[X]; LANES] = std::array::from_fn(|k| &x[(r + k) * cols..(r + k + 1) * cols]);
                 for d in 0..depth {
                     let mut moved = 0;
                     for k in 0..LANES {
@@ -1523,13 +1301,7 @@ fn accumulate<X: Real, T: Real, const AGG: u8, const MULTI: bool, const SETS: bo
                 }
                 for k in 0..LANES {
                     let o = (r + k) * n_out;
-                    add_leaf::<T, AGG, MULTI>(
-                        c,
-                        idx[k],
-                        n_out,
-                        &mut s[o..o + n_out],
-                        &mut h[o..o + n_out],
-                    );
+                    add_leaf::<T, AGG, MULTI>(c, idx[k], n_out, &mut s[o..o + n_out], &mut h[o..o + n_out]);
                 }
                 r += LANES;
             }
@@ -1549,13 +1321,7 @@ impl Out for f32 {}
 impl Out for f64 {}
 
 /// ORT `write_scores` for two or more values (`has` false → the value reads as 0).
-fn write_multi<T: Real, O: Real>(
-    post: PostTransform,
-    s: &[T],
-    h: &[bool],
-    out: &mut [O],
-    tmp: &mut [f32],
-) {
+fn write_multi<T: Real, O: Real>(post: PostTransform, s: &[T], h: &[bool], out: &mut [O], tmp: &mut [f32]) {
     let val = |k: usize| if h[k] { s[k] } else { T::ZERO };
     match post {
         PostTransform::None => {
@@ -1626,13 +1392,7 @@ fn write_multi<T: Real, O: Real>(
     }
 }
 
-fn check_call<X>(
-    e: &Ensemble,
-    x: &[X],
-    cols: usize,
-    out_len: usize,
-    what: &str,
-) -> Result<usize, TreeError> {
+fn check_call<X>(e: &Ensemble, x: &[X], cols: usize, out_len: usize, what: &str) -> Result<usize, TreeError> {
     if cols < e.n_features {
         return Err(TreeError::Call(format!(
             "one path in the ensemble requests feature {} but the input has {cols} columns",
@@ -1640,10 +1400,7 @@ fn check_call<X>(
         )));
     }
     if !x.len().is_multiple_of(cols) {
-        return Err(TreeError::Call(format!(
-            "input length {} is not a multiple of {cols} columns",
-            x.len()
-        )));
+        return Err(TreeError::Call(format!("input length {} is not a multiple of {cols} columns", x.len())));
     }
     let rows = x.len() / cols;
     if out_len != rows * e.n_outputs {
@@ -1674,15 +1431,7 @@ impl Ensemble {
             });
         }
         let g = build_legacy(a, n_out, false)?;
-        Self::finish(
-            g,
-            Kind::Regressor,
-            n_out,
-            a.aggregate,
-            a.post_transform,
-            &a.base_values,
-            a.double_precision,
-        )
+        Self::finish(g, Kind::Regressor, n_out, a.aggregate, a.post_transform, &a.base_values, a.double_precision)
     }
 
     /// Compiles a `TreeEnsembleClassifier` with `n_classes` labels. The labels written by
@@ -1695,10 +1444,7 @@ impl Ensemble {
 
     /// Compiles a `TreeEnsembleClassifier` with `classlabels_int64s`: [`Ensemble::classify`]
     /// then writes the labels ORT outputs (including its literal 0/1 quirk, see the module doc).
-    pub fn classifier_with_labels(
-        a: &LegacyAttrs,
-        class_labels: &[i64],
-    ) -> Result<Self, TreeError> {
+    pub fn classifier_with_labels(a: &LegacyAttrs, class_labels: &[i64]) -> Result<Self, TreeError> {
         let n_out = class_labels.len();
         if n_out as i64 > MAX_OUTPUTS {
             return Err(TreeError::Length {
@@ -1716,55 +1462,25 @@ impl Ensemble {
         }
         let bl = a.base_values.len();
         if (n_out <= 2 && bl > 2) || (n_out > 2 && bl != 0 && bl != n_out) {
-            let expected = if n_out <= 2 {
-                "0, 1 or 2".to_string()
-            } else {
-                format!("0 or {n_out} (the number of classes)")
-            };
-            return Err(TreeError::Length {
-                attr: "base_values",
-                len: bl,
-                expected,
-            });
+            let expected =
+                if n_out <= 2 { "0, 1 or 2".to_string() } else { format!("0 or {n_out} (the number of classes)") };
+            return Err(TreeError::Length { attr: "base_values", len: bl, expected });
         }
         let g = build_legacy(a, n_out, true)?;
         let mut distinct: Vec<i64> = a.leaf_targetids.clone();
         distinct.sort_unstable();
         distinct.dedup();
         let binary_case = n_out == 2 && distinct.len() == 1;
-        let all_positive = !a
-            .leaf_weights
-            .iter()
-            .any(|&w| prec(a.double_precision, w) < 0.0);
-        let kind = Kind::Classifier {
-            labels: class_labels.to_vec(),
-            binary_case,
-            all_positive,
-        };
-        Self::finish(
-            g,
-            kind,
-            n_out,
-            Aggregate::Sum,
-            a.post_transform,
-            &a.base_values,
-            a.double_precision,
-        )
+        let all_positive = !a.leaf_weights.iter().any(|&w| prec(a.double_precision, w) < 0.0);
+        let kind = Kind::Classifier { labels: class_labels.to_vec(), binary_case, all_positive };
+        Self::finish(g, kind, n_out, Aggregate::Sum, a.post_transform, &a.base_values, a.double_precision)
     }
 
     /// Compiles a `TreeEnsemble` (opset 5).
     pub fn v5(a: &V5Attrs) -> Result<Self, TreeError> {
         let g = build_v5(a)?;
         let n_out = a.n_targets as usize;
-        Self::finish(
-            g,
-            Kind::Regressor,
-            n_out,
-            a.aggregate,
-            a.post_transform,
-            &[],
-            a.double_precision,
-        )
+        Self::finish(g, Kind::Regressor, n_out, a.aggregate, a.post_transform, &[], a.double_precision)
     }
 
     fn finish(
@@ -1777,11 +1493,7 @@ impl Ensemble {
         double: bool,
     ) -> Result<Self, TreeError> {
         let base: Vec<f64> = base.iter().map(|&b| prec(double, b)).collect();
-        let tables = if double {
-            Tables::F64(lower::<f64>(&g, &base)?)
-        } else {
-            Tables::F32(lower::<f32>(&g, &base)?)
-        };
+        let tables = if double { Tables::F64(lower::<f64>(&g, &base)?) } else { Tables::F32(lower::<f32>(&g, &base)?) };
         Ok(Ensemble {
             kind,
             n_features: g.max_feature as usize + 1,
@@ -1832,34 +1544,17 @@ impl Ensemble {
     /// Regressor / opset 5: `x` is row-major `[rows, cols]` (`cols >= n_features()`), `out` is
     /// `[rows, n_outputs()]`. (`TreeEnsembleRegressor` with double input outputs `f32`: use
     /// `X = f64, O = f32`.)
-    pub fn predict<X: Real, O: Out>(
-        &self,
-        x: &[X],
-        cols: usize,
-        out: &mut [O],
-    ) -> Result<(), TreeError> {
+    pub fn predict<X: Real, O: Out>(&self, x: &[X], cols: usize, out: &mut [O]) -> Result<(), TreeError> {
         if self.is_classifier() {
-            return Err(TreeError::Call(
-                "predict called on a classifier; use classify".into(),
-            ));
+            return Err(TreeError::Call("predict called on a classifier; use classify".into()));
         }
         let rows = check_call(self, x, cols, out.len(), "output")?;
         match &self.tables {
             Tables::F32(c) => self.run(c, x, cols, rows, &mut |this, c, s, h, r| {
-                this.finish_regression(
-                    c,
-                    s,
-                    h,
-                    &mut out[r * this.n_outputs..(r + 1) * this.n_outputs],
-                )
+                this.finish_regression(c, s, h, &mut out[r * this.n_outputs..(r + 1) * this.n_outputs])
             }),
             Tables::F64(c) => self.run(c, x, cols, rows, &mut |this, c, s, h, r| {
-                this.finish_regression(
-                    c,
-                    s,
-                    h,
-                    &mut out[r * this.n_outputs..(r + 1) * this.n_outputs],
-                )
+                this.finish_regression(c, s, h, &mut out[r * this.n_outputs..(r + 1) * this.n_outputs])
             }),
         }
         Ok(())
@@ -1898,16 +1593,11 @@ impl Ensemble {
         labels: &mut [i64],
     ) -> Result<(), TreeError> {
         if !self.is_classifier() {
-            return Err(TreeError::Call(
-                "classify called on a regressor; use predict".into(),
-            ));
+            return Err(TreeError::Call("classify called on a regressor; use predict".into()));
         }
         let rows = check_call(self, x, cols, scores.len(), "scores")?;
         if labels.len() != rows {
-            return Err(TreeError::Call(format!(
-                "labels has {} values, expected {rows}",
-                labels.len()
-            )));
+            return Err(TreeError::Call(format!("labels has {} values, expected {rows}", labels.len())));
         }
         let n = self.n_outputs;
         let mut unscored = None;
@@ -1979,33 +1669,17 @@ impl Ensemble {
                 (_, true) => go!(AGG_MAX, true),
             }
             for r in 0..nb {
-                emit(
-                    self,
-                    c,
-                    &mut s[r * n_out..(r + 1) * n_out],
-                    &mut h[r * n_out..(r + 1) * n_out],
-                    r0 + r,
-                );
+                emit(self, c, &mut s[r * n_out..(r + 1) * n_out], &mut h[r * n_out..(r + 1) * n_out], r0 + r);
             }
             r0 += nb;
         }
     }
 
     /// ORT `FinalizeScores1` / `FinalizeScores` of the regression aggregators.
-    fn finish_regression<T: Real, O: Real>(
-        &self,
-        c: &Compiled<T>,
-        s: &mut [T],
-        h: &mut [bool],
-        out: &mut [O],
-    ) {
+    fn finish_regression<T: Real, O: Real>(&self, c: &Compiled<T>, s: &mut [T], h: &mut [bool], out: &mut [O]) {
         let n_trees = T::from_usize(self.n_trees);
         if s.len() == 1 {
-            let origin = if c.base.len() == 1 {
-                c.base[0]
-            } else {
-                T::ZERO
-            };
+            let origin = if c.base.len() == 1 { c.base[0] } else { T::ZERO };
             let v = match self.aggregate {
                 Aggregate::Sum => s[0] + origin,
                 Aggregate::Average => s[0] / n_trees + origin,
@@ -2056,19 +1730,8 @@ impl Ensemble {
 
     /// ORT `TreeAggregatorClassifier::FinalizeScores{,1}`; returns the label (`None`: no
     /// class has a score, ORT fails).
-    fn finish_classifier<T: Real>(
-        &self,
-        c: &Compiled<T>,
-        s: &mut [T],
-        h: &mut [bool],
-        out: &mut [f32],
-    ) -> Option<i64> {
-        let Kind::Classifier {
-            labels,
-            binary_case,
-            all_positive,
-        } = &self.kind
-        else {
+    fn finish_classifier<T: Real>(&self, c: &Compiled<T>, s: &mut [T], h: &mut [bool], out: &mut [f32]) -> Option<i64> {
+        let Kind::Classifier { labels, binary_case, all_positive } = &self.kind else {
             return Some(0);
         };
         let post = self.post;
@@ -2140,11 +1803,7 @@ impl Ensemble {
                 _ => {}
             }
             let label = binary(v, &mut was);
-            out[0] = if post == PostTransform::Probit {
-                probit(v.to_f32())
-            } else {
-                v.to_f32()
-            };
+            out[0] = if post == PostTransform::Probit { probit(v.to_f32()) } else { v.to_f32() };
             return Some(label);
         }
         // Two classes.

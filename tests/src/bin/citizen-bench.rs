@@ -24,7 +24,8 @@ struct Args {
 }
 
 fn args() -> Result<Args> {
-    let mut a = Args { model: tests::repo().join("tests/fixtures/bench_gbr100/model.onnx"), rows: 100_000, singles: 20_000 };
+    let mut a =
+        Args { model: tests::repo().join("tests/fixtures/bench_gbr100/model.onnx"), rows: 100_000, singles: 20_000 };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
         let v = it.next().with_context(|| format!("{k} needs a value"))?;
@@ -113,7 +114,13 @@ fn main() -> Result<()> {
     std::fs::create_dir_all(&cache)?;
     let input_file = cache.join(format!("rows-{}x{width}.f32", a.rows));
     std::fs::write(&input_file, data.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>())?;
-    println!("model {} ({} features), {} rows of seeded standard-normal float32, single-row calls: {}", a.model.display(), width, a.rows, a.singles);
+    println!(
+        "model {} ({} features), {} rows of seeded standard-normal float32, single-row calls: {}",
+        a.model.display(),
+        width,
+        a.rows,
+        a.singles
+    );
     println!("all engines single-threaded, measured now, on this machine\n");
 
     let mut results = Vec::new();
@@ -132,7 +139,8 @@ fn main() -> Result<()> {
     let rt = tests::Wasmtime::runtime()?;
     let mut inst = rt.instantiate(Default::default())?;
     let h = inst.load(&bytes)?;
-    results.push(measure("citizen WASI module (wasmtime)", &data, width, a.singles, |x, n| inst.predict_matrix(h, x, n))?);
+    results
+        .push(measure("citizen WASI module (wasmtime)", &data, width, a.singles, |x, n| inst.predict_matrix(h, x, n))?);
 
     let reference = results[0].out.clone();
     let mut external = Vec::new();
@@ -146,10 +154,17 @@ fn main() -> Result<()> {
     }
 
     let base = &results[0];
-    println!("{:<46} {:>12} {:>8} {:>12} {:>8} {:>12}", "engine", "rows/s", "× ORT", "1 row µs", "× ORT", "max rel diff");
+    println!(
+        "{:<46} {:>12} {:>8} {:>12} {:>8} {:>12}",
+        "engine", "rows/s", "× ORT", "1 row µs", "× ORT", "max rel diff"
+    );
     let line = |name: &str, rps: f64, us: f64, diff: Option<f64>| {
         let diff = diff.map(|d| format!("{d:.1e}")).unwrap_or_else(|| "–".into());
-        println!("{name:<46} {rps:>12.0} {:>8.2} {us:>12.1} {:>8.2} {diff:>12}", rps / base.rows_per_s, base.single_us / us);
+        println!(
+            "{name:<46} {rps:>12.0} {:>8.2} {us:>12.1} {:>8.2} {diff:>12}",
+            rps / base.rows_per_s,
+            base.single_us / us
+        );
     };
     for m in &results {
         line(&m.engine, m.rows_per_s, m.single_us, Some(max_rel(&m.out, &reference)));
@@ -157,7 +172,9 @@ fn main() -> Result<()> {
     for (name, rps, us) in &external {
         line(name, *rps, *us, None);
     }
-    println!("\n× ORT: rows/s divided by native ORT's (higher is faster); for 1-row latency, ORT's µs divided by the engine's.");
+    println!(
+        "\n× ORT: rows/s divided by native ORT's (higher is faster); for 1-row latency, ORT's µs divided by the engine's."
+    );
     Ok(())
 }
 
