@@ -28,10 +28,16 @@ pub fn register(reg: &mut OnnxOpRegister) {
 /// An operator evaluated by our own code.
 pub trait Kernel: Debug + Send + Sync + 'static {
     fn name(&self) -> &'static str;
-    /// Output types and ranks, known from the attributes alone.
-    fn outputs(&self) -> Vec<(DatumType, usize)>;
-    /// Output facts from input facts (for the typed model).
-    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>>;
+    /// Output types and ranks, known from the attributes alone. By default
+    /// one float matrix (element-wise operators).
+    fn outputs(&self) -> Vec<(DatumType, usize)> {
+        vec![(DatumType::F32, 2)]
+    }
+    /// Output facts from input facts (for the typed model). By default a
+    /// float tensor of the input's shape.
+    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        Ok(tvec!(f32::fact(inputs[0].shape.clone())))
+    }
     fn eval(&self, inputs: TVec<TValue>) -> TractResult<TVec<TValue>>;
 }
 

@@ -7,6 +7,7 @@ use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::internal::bail;
 
 use super::{Attrs, Built, Kernel, batch, built, matrix_f32, tensor_f32, tensor_i64, tensor_string};
+use crate::trees::{PostTransform as Post, logistic, post_transform_row as post_transform, probit};
 
 pub fn register(reg: &mut OnnxOpRegister) {
     reg.insert("Scaler", scaler);
@@ -46,12 +47,6 @@ fn per_column(v: &[f32], c: usize) -> Option<f32> {
 impl Kernel for Scaler {
     fn name(&self) -> &'static str {
         "Scaler"
-    }
-    fn outputs(&self) -> Vec<(DatumType, usize)> {
-        vec![(DatumType::F32, 2)]
-    }
-    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        Ok(tvec!(f32::fact(inputs[0].shape.clone())))
     }
     fn eval(&self, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let (x, rows, cols) = matrix_f32(&inputs[0])?;
@@ -95,12 +90,6 @@ impl Kernel for Imputer {
     fn name(&self) -> &'static str {
         "Imputer"
     }
-    fn outputs(&self) -> Vec<(DatumType, usize)> {
-        vec![(DatumType::F32, 2)]
-    }
-    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        Ok(tvec!(f32::fact(inputs[0].shape.clone())))
-    }
     fn eval(&self, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let (x, _, cols) = matrix_f32(&inputs[0])?;
         if self.values.len() != 1 && self.values.len() != cols {
@@ -129,12 +118,6 @@ fn binarizer(_: &ParsingContext, node: &NodeProto) -> Built {
 impl Kernel for Binarizer {
     fn name(&self) -> &'static str {
         "Binarizer"
-    }
-    fn outputs(&self) -> Vec<(DatumType, usize)> {
-        vec![(DatumType::F32, 2)]
-    }
-    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        Ok(tvec!(f32::fact(inputs[0].shape.clone())))
     }
     fn eval(&self, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let (x, _, _) = matrix_f32(&inputs[0])?;
@@ -171,12 +154,6 @@ impl Kernel for Normalizer {
     fn name(&self) -> &'static str {
         "Normalizer"
     }
-    fn outputs(&self) -> Vec<(DatumType, usize)> {
-        vec![(DatumType::F32, 2)]
-    }
-    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        Ok(tvec!(f32::fact(inputs[0].shape.clone())))
-    }
     fn eval(&self, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let (x, rows, cols) = matrix_f32(&inputs[0])?;
         let mut out = x.to_vec();
@@ -210,12 +187,6 @@ impl Kernel for ZipMap {
     fn name(&self) -> &'static str {
         "ZipMap"
     }
-    fn outputs(&self) -> Vec<(DatumType, usize)> {
-        vec![(DatumType::F32, 2)]
-    }
-    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        Ok(tvec!(f32::fact(inputs[0].shape.clone())))
-    }
     fn eval(&self, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         Ok(inputs)
     }
@@ -234,73 +205,9 @@ struct Linear {
     post: Post,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Post {
-    None,
-    Logistic,
-    Softmax,
-    SoftmaxZero,
-    Probit,
-}
-
 pub(crate) fn parse_post(a: &Attrs, s: Option<String>) -> TractResult<Post> {
-    Ok(match s.as_deref().unwrap_or("NONE") {
-        "NONE" => Post::None,
-        "LOGISTIC" => Post::Logistic,
-        "SOFTMAX" => Post::Softmax,
-        "SOFTMAX_ZERO" => Post::SoftmaxZero,
-        "PROBIT" => Post::Probit,
-        other => return Err(a.error(format!("unknown post_transform {other:?}"))),
-    })
-}
-
-fn logistic(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
-}
-
-/// ONNX Runtime's probit: `sqrt(2) * erfinv(2p - 1)`.
-fn probit(p: f32) -> f32 {
-    std::f32::consts::SQRT_2 * erf_inv(2.0 * p - 1.0)
-}
-
-fn erf_inv(x: f32) -> f32 {
-    // The same approximation ONNX Runtime uses (ml_common.h).
-    let sgn = if x < 0.0 { -1.0f32 } else { 1.0 };
-    let x = (1.0 - x) * (1.0 + x);
-    let log = x.ln();
-    let v = 2.0 / (std::f32::consts::PI * 0.147) + 0.5 * log;
-    let v2 = 1.0 / 0.147 * log;
-    let v3 = -v + (v * v - v2).sqrt();
-    sgn * v3.sqrt()
-}
-
-/// Applies a post-transform to one row of scores, as ONNX Runtime does.
-pub(crate) fn post_transform(post: Post, row: &mut [f32]) {
-    match post {
-        Post::None => {}
-        Post::Logistic => row.iter_mut().for_each(|v| *v = logistic(*v)),
-        Post::Probit => row.iter_mut().for_each(|v| *v = probit(*v)),
-        Post::Softmax => {
-            let max = row.iter().copied().fold(f32::MIN, f32::max);
-            let mut sum = 0.0;
-            for v in row.iter_mut() {
-                *v = (*v - max).exp();
-                sum += *v;
-            }
-            row.iter_mut().for_each(|v| *v /= sum);
-        }
-        Post::SoftmaxZero => {
-            let max = row.iter().copied().fold(f32::MIN, f32::max);
-            let mut sum = 0.0;
-            for v in row.iter_mut() {
-                if *v != 0.0 {
-                    *v = (*v - max).exp();
-                    sum += *v;
-                }
-            }
-            row.iter_mut().for_each(|v| *v = if *v == 0.0 { 0.0 } else { *v / sum });
-        }
-    }
+    let name = s.unwrap_or_else(|| "NONE".into());
+    Post::from_name(&name).ok_or_else(|| a.error(format!("unknown post_transform {name:?}")))
 }
 
 fn linear(a: &Attrs, targets: usize) -> TractResult<Linear> {

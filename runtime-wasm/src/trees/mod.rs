@@ -505,9 +505,42 @@ impl Real for f64 {
     }
 }
 
+/// ORT's `write_scores` on a row where every score counts (as linear models
+/// use it): the post-transform applied in place, in `f32`, as ORT computes it.
+pub fn post_transform_row(post: PostTransform, row: &mut [f32]) {
+    match post {
+        PostTransform::None => {}
+        PostTransform::Logistic => row.iter_mut().for_each(|v| *v = logistic(*v)),
+        PostTransform::Probit => row.iter_mut().for_each(|v| *v = probit(*v)),
+        PostTransform::Softmax => {
+            let vmax = row.iter().copied().fold(-f32::MAX, f32::max);
+            let mut sum = 0f32;
+            for v in row.iter_mut() {
+                *v = (*v - vmax).exp();
+                sum += *v;
+            }
+            row.iter_mut().for_each(|v| *v /= sum);
+        }
+        PostTransform::SoftmaxZero => {
+            let vmax = row.iter().copied().fold(-f32::MAX, f32::max);
+            let exp_neg = (-vmax).exp();
+            let mut sum = 0f32;
+            for v in row.iter_mut() {
+                if *v > 0.0000001f32 || *v < -0.0000001f32 {
+                    *v = (*v - vmax).exp();
+                    sum += *v;
+                } else {
+                    *v *= exp_neg;
+                }
+            }
+            row.iter_mut().for_each(|v| *v /= sum);
+        }
+    }
+}
+
 /// ORT `ComputeLogistic` (float).
 #[inline]
-fn logistic(v: f32) -> f32 {
+pub fn logistic(v: f32) -> f32 {
     let e = 1.0f32 / (1.0f32 + (-v.abs()).exp());
     if v < 0.0 { 1.0 - e } else { e }
 }
@@ -526,7 +559,7 @@ fn erf_inv(x: f32) -> f32 {
 
 /// ORT `ComputeProbit` (float).
 #[inline]
-fn probit(v: f32) -> f32 {
+pub fn probit(v: f32) -> f32 {
     std::f32::consts::SQRT_2 * erf_inv(2.0f32 * v - 1.0f32)
 }
 
