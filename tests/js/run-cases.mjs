@@ -141,6 +141,12 @@ function withTimeout(promise, ms, what) {
 
 class TimeoutError extends Error {}
 
+// Things to undo when the run is abandoned (overall timeout, harness error).
+const cleanups = new Set();
+async function cleanUp() {
+  await withTimeout(Promise.allSettled([...cleanups].map((f) => f())), 15000, 'cleaning up').catch(() => {});
+}
+
 // --- node engine -------------------------------------------------------------
 
 async function runNode(cases, opt) {
@@ -239,6 +245,13 @@ async function runBrowser(cases, opt) {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'citizen-chromium-'));
   let context = null;
   const results = [];
+  const cleanup = async () => {
+    cleanups.delete(cleanup);
+    await context?.close().catch(() => {});
+    await new Promise((r) => { server.close(r); server.closeAllConnections?.(); });
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  };
+  cleanups.add(cleanup);
   try {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -286,10 +299,7 @@ async function runBrowser(cases, opt) {
       await page.screenshot({ path: opt.screenshot, fullPage: true });
     }
   } finally {
-    await context?.close().catch(() => {});
-    await new Promise((r) => server.close(r));
-    server.closeAllConnections?.();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
+    await cleanup();
   }
   return results;
 }
@@ -310,12 +320,18 @@ async function main() {
   });
   const run = opt.engine === 'node' ? runNode(cases, opt) : runBrowser(cases, opt);
   const results = await withTimeout(run, opt.timeout * 1000, 'the whole run');
-  process.stdout.write(JSON.stringify(results, null, 1) + '\n');
+  // Exit only once stdout is flushed: a pipe takes large results in pieces,
+  // and process.exit() would cut them off.
+  await new Promise((resolve, reject) => process.stdout.write(JSON.stringify(results, null, 1) + '\n', (e) => (e ? reject(e) : resolve())));
 }
 
 if (isMainThread) {
   main().then(
     () => process.exit(0),
-    (e) => { process.stderr.write(`run-cases: ${errorText(e)}\n`); process.exit(2); },
+    async (e) => {
+      process.stderr.write(`run-cases: ${errorText(e)}\n`);
+      await cleanUp();
+      process.exit(2);
+    },
   );
 }
