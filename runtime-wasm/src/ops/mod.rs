@@ -28,10 +28,10 @@ pub fn register(reg: &mut OnnxOpRegister) {
 /// An operator evaluated by our own code.
 pub trait Kernel: Debug + Send + Sync + 'static {
     fn name(&self) -> &'static str;
-    /// Output types and ranks, known from the attributes alone. By default
-    /// one float matrix (element-wise operators).
-    fn outputs(&self) -> Vec<(DatumType, usize)> {
-        vec![(DatumType::F32, 2)]
+    /// Output types and shapes, as far as the attributes tell. By default
+    /// one float tensor shaped like the input (element-wise operators).
+    fn outputs(&self) -> Vec<(DatumType, Shape)> {
+        vec![(DatumType::F32, Shape::SameAsInput)]
     }
     /// Output facts from input facts (for the typed model). By default a
     /// float tensor of the input's shape.
@@ -39,6 +39,17 @@ pub trait Kernel: Debug + Send + Sync + 'static {
         Ok(tvec!(f32::fact(inputs[0].shape.clone())))
     }
     fn eval(&self, inputs: TVec<TValue>) -> TractResult<TVec<TValue>>;
+}
+
+/// What a kernel's output shape is known to be before it runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Shape {
+    /// The first input's shape.
+    SameAsInput,
+    /// This rank, with the first input's batch dimension first.
+    Rank(usize),
+    /// The first input's batch dimension first; the rest is known when typed.
+    Batch,
 }
 
 /// One of our kernels as a tract op.
@@ -101,9 +112,14 @@ impl Expansion for MlOp {
         check_output_arity(outputs, declared.len())?;
         for (o, (dt, rank)) in outputs.iter().zip(declared) {
             s.equals(&o.datum_type, dt)?;
-            s.equals(&o.rank, rank as i64)?;
-            if let Some(i) = inputs.first() {
-                s.equals(&o.shape[0], &i.shape[0])?;
+            let Some(i) = inputs.first() else { continue };
+            match rank {
+                Shape::SameAsInput => s.equals(&o.shape, &i.shape)?,
+                Shape::Rank(rank) => {
+                    s.equals(&o.rank, rank as i64)?;
+                    s.equals(&o.shape[0], &i.shape[0])?;
+                }
+                Shape::Batch => s.equals(&o.shape[0], &i.shape[0])?,
             }
         }
         Ok(())

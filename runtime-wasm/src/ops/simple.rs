@@ -6,7 +6,7 @@ use tract_onnx::pb::NodeProto;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::internal::bail;
 
-use super::{Attrs, Built, Kernel, batch, built, matrix_f32, tensor_f32, tensor_i64, tensor_string};
+use super::{Attrs, Built, Kernel, Shape, batch, built, matrix_f32, tensor_f32, tensor_i64, tensor_string};
 use crate::trees::{PostTransform as Post, logistic, post_transform_row as post_transform, probit};
 
 pub fn register(reg: &mut OnnxOpRegister) {
@@ -261,8 +261,8 @@ impl Kernel for LinearRegressorK {
     fn name(&self) -> &'static str {
         "LinearRegressor"
     }
-    fn outputs(&self) -> Vec<(DatumType, usize)> {
-        vec![(DatumType::F32, 2)]
+    fn outputs(&self) -> Vec<(DatumType, Shape)> {
+        vec![(DatumType::F32, Shape::Rank(2))]
     }
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         Ok(tvec!(f32::fact([batch(inputs), self.0.targets.to_dim()])))
@@ -348,8 +348,8 @@ impl Kernel for LinearClassifierK {
     fn name(&self) -> &'static str {
         "LinearClassifier"
     }
-    fn outputs(&self) -> Vec<(DatumType, usize)> {
-        vec![(self.labels.datum_type(), 1), (DatumType::F32, 2)]
+    fn outputs(&self) -> Vec<(DatumType, Shape)> {
+        vec![(self.labels.datum_type(), Shape::Rank(1)), (DatumType::F32, Shape::Rank(2))]
     }
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         let n = batch(inputs);
@@ -433,8 +433,8 @@ impl Kernel for OneHotEncoderK {
     fn name(&self) -> &'static str {
         "OneHotEncoder"
     }
-    fn outputs(&self) -> Vec<(DatumType, usize)> {
-        vec![(DatumType::F32, 3)]
+    fn outputs(&self) -> Vec<(DatumType, Shape)> {
+        vec![(DatumType::F32, Shape::Batch)]
     }
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         let mut shape: TVec<TDim> = inputs[0].shape.iter().cloned().collect();
@@ -534,13 +534,13 @@ impl Kernel for LabelEncoderK {
     fn name(&self) -> &'static str {
         "LabelEncoder"
     }
-    fn outputs(&self) -> Vec<(DatumType, usize)> {
+    fn outputs(&self) -> Vec<(DatumType, Shape)> {
         let dt = match &self.values {
             Val::Strings(..) => DatumType::String,
             Val::Ints(..) => DatumType::I64,
             Val::Floats(..) => DatumType::F32,
         };
-        vec![(dt, 1)]
+        vec![(dt, Shape::SameAsInput)]
     }
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         Ok(tvec!(self.outputs()[0].0.fact(inputs[0].shape.clone())))
@@ -595,8 +595,8 @@ impl Kernel for FeatureVectorizerK {
     fn name(&self) -> &'static str {
         "FeatureVectorizer"
     }
-    fn outputs(&self) -> Vec<(DatumType, usize)> {
-        vec![(DatumType::F32, 2)]
+    fn outputs(&self) -> Vec<(DatumType, Shape)> {
+        vec![(DatumType::F32, Shape::Rank(2))]
     }
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         Ok(tvec!(f32::fact([batch(inputs), self.dims.iter().sum::<usize>().to_dim()])))

@@ -10,7 +10,7 @@ use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::internal::bail;
 
 use super::simple::Labels;
-use super::{Attrs, Built, Kernel, batch, built, tensor_f32};
+use super::{Attrs, Built, Kernel, Shape, batch, built, tensor_f32};
 use crate::trees::{Aggregate, Ensemble, LegacyAttrs, NodeMode, PostTransform, V5Attrs};
 
 pub fn register(reg: &mut OnnxOpRegister) {
@@ -169,10 +169,10 @@ impl Kernel for Trees {
         self.name
     }
 
-    fn outputs(&self) -> Vec<(DatumType, usize)> {
+    fn outputs(&self) -> Vec<(DatumType, Shape)> {
         match self.labels() {
-            Some(l) => vec![(l.datum_type(), 1), (DatumType::F32, 2)],
-            None => vec![(DatumType::F32, 2)],
+            Some(l) => vec![(l.datum_type(), Shape::Rank(1)), (DatumType::F32, Shape::Rank(2))],
+            None => vec![(DatumType::F32, Shape::Rank(2))],
         }
     }
 
