@@ -9,5 +9,9 @@
 //! Native only; it may use threads and files. The model format it writes is
 //! defined by `manifest` and read by `runtime-wasm`, never redefined here.
 
+pub mod data;
 pub mod linear;
 pub mod onnx;
+pub mod schema;
+
+pub use data::TrainError;
