@@ -20,6 +20,36 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Train the best model for a column of a table in a time budget and
+    /// write it as one self-describing ONNX file.
+    Train {
+        /// The table: .csv, .jsonl/.ndjson or .json.
+        data: PathBuf,
+        /// The column to predict.
+        #[arg(long)]
+        target: String,
+        /// regression or classification (default: inferred from the target).
+        #[arg(long)]
+        task: Option<String>,
+        /// How long the model search may take: 30s, 2m, or seconds.
+        #[arg(long, default_value = "30s")]
+        time_budget: String,
+        /// rmse, mae, r2 (regression); accuracy, log-loss, auc (classification).
+        #[arg(long)]
+        metric: Option<String>,
+        /// Columns not to use (repeat, or separate with commas).
+        #[arg(long, value_delimiter = ',')]
+        exclude: Vec<String>,
+        /// Seed of every random choice: same seed, same model.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// The model file to write (default: <data>-<target>.onnx).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// The model's name (default: from the output file name).
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Show a model's manifest: fields, outputs, metrics, golden cases.
     Inspect {
         /// The model file (.onnx).
@@ -74,11 +104,93 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Train { data, target, task, time_budget, metric, exclude, seed, output, name } => {
+            train(&data, target, task, &time_budget, metric, exclude, seed, output, name)
+        }
         Command::Inspect { model, json } => inspect(&model, json),
         Command::Predict { model, input, output, from, to, engine } => {
             predict(&model, &input, output.as_deref(), from.as_deref(), to.as_deref(), engine)
         }
     }
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len()));
+    let n: f64 = num.trim().parse().map_err(|_| anyhow!("cannot read the time budget {s:?}: write e.g. 30s or 2m"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => bail!("cannot read the time budget {s:?}: write e.g. 30s or 2m"),
+    };
+    if !(secs > 0.0 && secs.is_finite()) {
+        bail!("the time budget must be more than zero");
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn train(
+    data: &Path,
+    target: String,
+    task: Option<String>,
+    time_budget: &str,
+    metric: Option<String>,
+    exclude: Vec<String>,
+    seed: u64,
+    output: Option<PathBuf>,
+    name: Option<String>,
+) -> Result<()> {
+    use trainer::search::{Metric, Options};
+    let task = match task.as_deref() {
+        None => None,
+        Some("regression") => Some(manifest::Task::Regression),
+        Some("classification") => Some(manifest::Task::Classification),
+        Some(t) => bail!("unknown task {t:?}: use regression or classification"),
+    };
+    let metric = match metric.as_deref() {
+        None => None,
+        Some(m) => Some(Metric::parse(m).ok_or_else(|| anyhow!("unknown metric {m:?}: use rmse, mae, r2, accuracy, log-loss or auc"))?),
+    };
+    let output = output.unwrap_or_else(|| {
+        let stem = data.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
+        PathBuf::from(format!("{stem}-{}.onnx", target.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-")))
+    });
+    let name = name.unwrap_or_else(|| output.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
+    let opts = Options { target, task, metric, time_budget: parse_duration(time_budget)?, exclude, seed, name };
+    let dataset = trainer::data::load(data)?;
+    eprintln!("Read {} ({} rows, {} columns)\n", dataset.source, dataset.table.len(), dataset.table.width());
+    let mut first = true;
+    let trained = trainer::search::train(&dataset, &opts, &mut |line| {
+        eprintln!("{line}");
+        if first {
+            eprintln!("\nModel search ({} cross-validated; budget {}):", "5-fold", time_budget);
+            first = false;
+        }
+    })?;
+    eprintln!("\nLeaderboard ({}, {}):", trained.metric.name(), if matches!(trained.metric, Metric::R2 | Metric::Accuracy | Metric::Auc) { "higher is better" } else { "lower is better" });
+    eprintln!("  {:<4} {:<10} {:<34} {:>18} {:>9}", "rank", "family", "parameters", "cv score", "fit time");
+    let mut order: Vec<usize> = (0..trained.leaderboard.len()).collect();
+    let hib = matches!(trained.metric, Metric::R2 | Metric::Accuracy | Metric::Auc);
+    order.sort_by(|&a, &b| {
+        let (x, y) = (trained.leaderboard[a].mean, trained.leaderboard[b].mean);
+        if hib { y.total_cmp(&x) } else { x.total_cmp(&y) }
+    });
+    for (rank, &i) in order.iter().enumerate() {
+        let e = &trained.leaderboard[i];
+        let mark = if i == trained.winner { " <- winner" } else { "" };
+        eprintln!("  {:<4} {:<10} {:<34} {:>9.4} ± {:<6.4} {:>7.2} s{mark}", rank + 1, e.family, e.params, e.mean, e.std, e.fit_seconds);
+    }
+    write_atomically(&output, &trained.bytes)?;
+    eprintln!(
+        "\nWrote {} ({} bytes): {} golden cases reproduced by the runtime. Try: citizen inspect {}",
+        output.display(),
+        trained.bytes.len(),
+        trained.manifest.golden.len(),
+        output.display()
+    );
+    Ok(())
 }
 
 /// Loads a model file, naming the file in any error.

@@ -105,6 +105,9 @@ pub struct Manifest {
     pub preprocessing: Preprocessing,
     #[serde(default)]
     pub metrics: BTreeMap<String, f64>,
+    /// Share of the model's use of each input field (sums to about 1).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub feature_importance: BTreeMap<String, f64>,
     #[serde(default)]
     pub training_data: Option<DataFingerprint>,
     #[serde(default)]

@@ -60,6 +60,10 @@ pub enum TrainError {
     #[error("`{target}`, row {row}: {value:?} is not a number; regression predicts numbers (use classification)")]
     TargetNotNumeric { target: String, row: usize, value: String },
     /// Every column other than the target is excluded.
+    #[error("the metric `{metric}` does not apply to {task}")]
+    Metric { metric: String, task: String },
+    #[error("the trained model could not be exported: {reason}")]
+    Export { reason: String },
     #[error("every column other than `{target}` is excluded: there is nothing to learn from")]
     NoFeatures { target: String },
 }

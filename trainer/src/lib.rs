@@ -13,5 +13,6 @@ pub mod data;
 pub mod linear;
 pub mod onnx;
 pub mod schema;
+pub mod search;
 
 pub use data::TrainError;
