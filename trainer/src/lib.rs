@@ -8,3 +8,6 @@
 //!
 //! Native only; it may use threads and files. The model format it writes is
 //! defined by `manifest` and read by `runtime-wasm`, never redefined here.
+
+pub mod gbdt;
+pub mod onnx_trees;
