@@ -10,8 +10,10 @@
 //! defined by `manifest` and read by `runtime-wasm`, never redefined here.
 
 pub mod data;
+pub mod gbdt;
 pub mod linear;
 pub mod onnx;
+pub mod onnx_trees;
 pub mod schema;
 pub mod search;
 
