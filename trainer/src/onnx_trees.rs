@@ -22,57 +22,12 @@
 //!   (float `[N, classes]`).
 
 use runtime_wasm::pb;
-use runtime_wasm::pb::tensor_proto::DataType;
 
 use crate::gbdt::{Gbdt, Node, Objective};
+use crate::onnx;
 
 /// The `ai.onnx.ml` domain.
 pub const ML_DOMAIN: &str = "ai.onnx.ml";
-
-fn attr_ints(name: &str, ints: Vec<i64>) -> pb::AttributeProto {
-    pb::AttributeProto {
-        name: name.into(),
-        r#type: pb::attribute_proto::AttributeType::Ints as i32,
-        ints,
-        ..Default::default()
-    }
-}
-
-fn attr_floats(name: &str, floats: Vec<f32>) -> pb::AttributeProto {
-    pb::AttributeProto {
-        name: name.into(),
-        r#type: pb::attribute_proto::AttributeType::Floats as i32,
-        floats,
-        ..Default::default()
-    }
-}
-
-fn attr_int(name: &str, i: i64) -> pb::AttributeProto {
-    pb::AttributeProto {
-        name: name.into(),
-        r#type: pb::attribute_proto::AttributeType::Int as i32,
-        i,
-        ..Default::default()
-    }
-}
-
-fn attr_string(name: &str, s: &str) -> pb::AttributeProto {
-    pb::AttributeProto {
-        name: name.into(),
-        r#type: pb::attribute_proto::AttributeType::String as i32,
-        s: s.as_bytes().to_vec(),
-        ..Default::default()
-    }
-}
-
-fn attr_strings<S: AsRef<str>>(name: &str, strings: &[S]) -> pb::AttributeProto {
-    pb::AttributeProto {
-        name: name.into(),
-        r#type: pb::attribute_proto::AttributeType::Strings as i32,
-        strings: strings.iter().map(|s| s.as_ref().as_bytes().to_vec()).collect(),
-        ..Default::default()
-    }
-}
 
 /// The node and leaf attributes of a tree ensemble (opset 1–3 layout).
 #[derive(Default)]
@@ -146,18 +101,18 @@ impl Flat {
 
     fn node_attrs(self, leaf_prefix: &str, leaf_ids: &str) -> Vec<pb::AttributeProto> {
         vec![
-            attr_ints("nodes_treeids", self.treeids),
-            attr_ints("nodes_nodeids", self.nodeids),
-            attr_ints("nodes_featureids", self.featureids),
-            attr_floats("nodes_values", self.values),
-            attr_strings("nodes_modes", &self.modes),
-            attr_ints("nodes_truenodeids", self.true_ids),
-            attr_ints("nodes_falsenodeids", self.false_ids),
-            attr_ints("nodes_missing_value_tracks_true", self.missing_true),
-            attr_ints(&format!("{leaf_prefix}_treeids"), self.leaf_treeids),
-            attr_ints(&format!("{leaf_prefix}_nodeids"), self.leaf_nodeids),
-            attr_ints(leaf_ids, self.leaf_targets),
-            attr_floats(&format!("{leaf_prefix}_weights"), self.leaf_weights),
+            onnx::ints("nodes_treeids", self.treeids),
+            onnx::ints("nodes_nodeids", self.nodeids),
+            onnx::ints("nodes_featureids", self.featureids),
+            onnx::floats("nodes_values", self.values),
+            onnx::strings("nodes_modes", self.modes.iter().copied()),
+            onnx::ints("nodes_truenodeids", self.true_ids),
+            onnx::ints("nodes_falsenodeids", self.false_ids),
+            onnx::ints("nodes_missing_value_tracks_true", self.missing_true),
+            onnx::ints(&format!("{leaf_prefix}_treeids"), self.leaf_treeids),
+            onnx::ints(&format!("{leaf_prefix}_nodeids"), self.leaf_nodeids),
+            onnx::ints(leaf_ids, self.leaf_targets),
+            onnx::floats(&format!("{leaf_prefix}_weights"), self.leaf_weights),
         ]
     }
 }
@@ -171,20 +126,12 @@ pub fn regressor_node(gbdt: &Gbdt, input: &str, output: &str) -> pb::NodeProto {
     assert_eq!(gbdt.objective(), Objective::SquaredError, "regressor_node exports regression models");
     let mut attribute = Flat::of(gbdt).node_attrs("target", "target_ids");
     attribute.extend([
-        attr_int("n_targets", 1),
-        attr_floats("base_values", gbdt.base_scores().to_vec()),
-        attr_string("aggregate_function", "SUM"),
-        attr_string("post_transform", "NONE"),
+        onnx::int("n_targets", 1),
+        onnx::floats("base_values", gbdt.base_scores().to_vec()),
+        onnx::string("aggregate_function", "SUM"),
+        onnx::string("post_transform", "NONE"),
     ]);
-    pb::NodeProto {
-        input: vec![input.into()],
-        output: vec![output.into()],
-        name: "gbdt".into(),
-        op_type: "TreeEnsembleRegressor".into(),
-        domain: ML_DOMAIN.into(),
-        attribute,
-        ..Default::default()
-    }
+    onnx::ml_node("TreeEnsembleRegressor", &[input], &[output], attribute)
 }
 
 /// A `TreeEnsembleClassifier` node giving the label (`labels[class]`,
@@ -212,83 +159,11 @@ pub fn classifier_node(
     }
     let mut attribute = flat.node_attrs("class", "class_ids");
     attribute.extend([
-        attr_strings("classlabels_strings", labels),
-        attr_floats("base_values", gbdt.base_scores().to_vec()),
-        attr_string("post_transform", post),
+        onnx::strings("classlabels_strings", labels.iter().map(|s| s.as_str())),
+        onnx::floats("base_values", gbdt.base_scores().to_vec()),
+        onnx::string("post_transform", post),
     ]);
-    pb::NodeProto {
-        input: vec![input.into()],
-        output: vec![label_output.into(), prob_output.into()],
-        name: "gbdt".into(),
-        op_type: "TreeEnsembleClassifier".into(),
-        domain: ML_DOMAIN.into(),
-        attribute,
-        ..Default::default()
-    }
-}
-
-/// A dimension of a graph input or output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dim {
-    /// The batch dimension, `dim_param` "N".
-    Batch,
-    Fixed(usize),
-}
-
-/// A typed graph input or output.
-pub fn value_info(name: &str, elem: DataType, dims: &[Dim]) -> pb::ValueInfoProto {
-    use pb::tensor_shape_proto::{Dimension, dimension::Value};
-    let dim = dims
-        .iter()
-        .map(|d| Dimension {
-            value: Some(match d {
-                Dim::Batch => Value::DimParam("N".into()),
-                Dim::Fixed(n) => Value::DimValue(*n as i64),
-            }),
-            ..Default::default()
-        })
-        .collect();
-    pb::ValueInfoProto {
-        name: name.into(),
-        r#type: Some(pb::TypeProto {
-            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
-                elem_type: elem as i32,
-                shape: Some(pb::TensorShapeProto { dim }),
-            })),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
-
-/// The float matrix input `[N, features]`.
-pub fn float_input(name: &str, features: usize) -> pb::ValueInfoProto {
-    value_info(name, DataType::Float, &[Dim::Batch, Dim::Fixed(features)])
-}
-
-/// A complete model: IR version 8, opsets "" 17 and `ai.onnx.ml` 3.
-pub fn model(
-    nodes: Vec<pb::NodeProto>,
-    inputs: Vec<pb::ValueInfoProto>,
-    outputs: Vec<pb::ValueInfoProto>,
-) -> pb::ModelProto {
-    pb::ModelProto {
-        ir_version: 8,
-        opset_import: vec![
-            pb::OperatorSetIdProto { domain: String::new(), version: 17 },
-            pb::OperatorSetIdProto { domain: ML_DOMAIN.into(), version: 3 },
-        ],
-        producer_name: "citizen".into(),
-        producer_version: env!("CARGO_PKG_VERSION").into(),
-        graph: Some(pb::GraphProto {
-            node: nodes,
-            name: "citizen".into(),
-            input: inputs,
-            output: outputs,
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
+    onnx::ml_node("TreeEnsembleClassifier", &[input], &[label_output, prob_output], attribute)
 }
 
 /// The whole model of a [`Gbdt`] with input `input` `[N, features]`:
@@ -298,20 +173,21 @@ pub fn model(
 /// # Panics
 /// As [`regressor_node`] and [`classifier_node`].
 pub fn gbdt_model(gbdt: &Gbdt, labels: &[String]) -> pb::ModelProto {
-    let input = float_input("input", gbdt.n_features());
+    let f = gbdt.n_features();
     match gbdt.objective() {
-        Objective::SquaredError => model(
+        Objective::SquaredError => onnx::model(
+            "citizen",
             vec![regressor_node(gbdt, "input", "variable")],
-            vec![input],
-            vec![value_info("variable", DataType::Float, &[Dim::Batch, Dim::Fixed(1)])],
+            "input",
+            f,
+            &[("variable", onnx::Elem::Float, Some(1))],
         ),
-        _ => model(
+        _ => onnx::model(
+            "citizen",
             vec![classifier_node(gbdt, labels, "input", "label", "probabilities")],
-            vec![input],
-            vec![
-                value_info("label", DataType::String, &[Dim::Batch]),
-                value_info("probabilities", DataType::Float, &[Dim::Batch, Dim::Fixed(labels.len())]),
-            ],
+            "input",
+            f,
+            &[("label", onnx::Elem::String, None), ("probabilities", onnx::Elem::Float, Some(labels.len()))],
         ),
     }
 }

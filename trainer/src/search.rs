@@ -15,7 +15,9 @@ use prost::Message;
 use serde_json::{Map, Value};
 
 use crate::data::Dataset;
+use crate::gbdt::{self, Gbdt};
 use crate::linear::{self, Linear};
+use crate::onnx_trees;
 use crate::onnx;
 use crate::schema::{self, Kind, Schema, SchemaOptions};
 use crate::TrainError;
@@ -106,18 +108,31 @@ pub struct Trained {
 /// A fitted model of any family.
 enum Fitted {
     Linear(Linear),
+    Trees(Gbdt),
 }
 
 impl Fitted {
+    /// Regression values `[rows]`, or class probabilities `[rows, classes]`.
     fn predict(&self, x: &[f32], rows: usize) -> Vec<f64> {
         match self {
             Fitted::Linear(m) => m.predict(x, rows),
+            Fitted::Trees(m) => m.predict(x, rows),
         }
     }
 
     fn importance(&self) -> Vec<f64> {
         match self {
             Fitted::Linear(m) => m.importance(),
+            Fitted::Trees(m) => m.feature_importance(),
+        }
+    }
+
+    /// The ONNX node reading `features` and writing `outputs`.
+    fn node(&self, outputs: &[&str], classes: &[String]) -> runtime_wasm::pb::NodeProto {
+        match self {
+            Fitted::Linear(m) => m.node("features", outputs, classes),
+            Fitted::Trees(m) if outputs.len() == 1 => onnx_trees::regressor_node(m, "features", outputs[0]),
+            Fitted::Trees(m) => onnx_trees::classifier_node(m, classes, "features", outputs[0], outputs[1]),
         }
     }
 }
@@ -127,13 +142,15 @@ struct Candidate {
     family: &'static str,
     params: String,
     encoding: Encoding,
-    fit: Box<dyn Fn(&Problem, &[usize]) -> Fitted>,
+    fit: Box<dyn Fn(&Problem, &[usize]) -> Result<Fitted, String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Encoding {
     /// Numbers standardized, categories one-hot (linear models).
     Standardized,
+    /// Numbers as they are, categories one-hot (trees).
+    Raw,
 }
 
 /// The encoded training data for one encoding.
@@ -142,14 +159,9 @@ struct Problem {
     width: usize,
     /// Regression targets, or class indices as f64.
     y: Vec<f64>,
-    classes: usize,
 }
 
 impl Problem {
-    fn rows(&self) -> usize {
-        self.y.len()
-    }
-
     fn subset(&self, idx: &[usize]) -> (Vec<f32>, Vec<f64>) {
         let mut x = Vec::with_capacity(idx.len() * self.width);
         for &r in idx {
@@ -163,19 +175,60 @@ fn linear_candidates(task: Task, classes: usize) -> Vec<Candidate> {
     [0.1, 1.0, 10.0]
         .into_iter()
         .map(|lambda| {
-            let fit: Box<dyn Fn(&Problem, &[usize]) -> Fitted> = match task {
+            let fit: Box<dyn Fn(&Problem, &[usize]) -> Result<Fitted, String>> = match task {
                 Task::Regression => Box::new(move |p: &Problem, idx: &[usize]| {
                     let (x, y) = p.subset(idx);
-                    Fitted::Linear(linear::ridge(&x, idx.len(), p.width, &y, lambda))
+                    Ok(Fitted::Linear(linear::ridge(&x, idx.len(), p.width, &y, lambda)))
                 }),
                 Task::Classification => Box::new(move |p: &Problem, idx: &[usize]| {
                     let (x, y) = p.subset(idx);
                     let y: Vec<usize> = y.iter().map(|&c| c as usize).collect();
-                    Fitted::Linear(linear::logistic(&x, idx.len(), p.width, &y, classes, lambda))
+                    Ok(Fitted::Linear(linear::logistic(&x, idx.len(), p.width, &y, classes, lambda)))
                 }),
             };
             let name = if task == Task::Regression { "ridge" } else { "logistic" };
             Candidate { family: name, params: format!("l2={lambda}"), encoding: Encoding::Standardized, fit }
+        })
+        .collect()
+}
+
+/// Gradient-boosted trees, from small and fast to larger and slower; each
+/// stops early on a held-out part of its training rows.
+fn tree_candidates(task: Task, classes: usize, rows: usize, seed: u64) -> Vec<Candidate> {
+    let min_leaf = (rows / 20).clamp(2, 20);
+    let grid: [(f64, usize, usize, f64, f64); 4] = [
+        (0.1, 15, 6, 1.0, 1.0),
+        (0.1, 31, 8, 1.0, 1.0),
+        (0.05, 31, 8, 5.0, 1.0),
+        (0.05, 63, 10, 1.0, 0.8),
+    ];
+    grid.into_iter()
+        .map(|(lr, leaves, depth, l2, sample)| {
+            let params = gbdt::Params {
+                trees: 500,
+                learning_rate: lr,
+                max_depth: depth,
+                max_leaves: Some(leaves),
+                l2,
+                min_data_in_leaf: min_leaf,
+                subsample: sample,
+                colsample: sample,
+                early_stopping_rounds: Some(30),
+                validation_fraction: 0.15,
+                seed,
+                ..gbdt::Params::default()
+            };
+            let objective = match (task, classes) {
+                (Task::Regression, _) => gbdt::Objective::SquaredError,
+                (Task::Classification, 2) => gbdt::Objective::Binary,
+                (Task::Classification, k) => gbdt::Objective::Multiclass { classes: k },
+            };
+            let label = format!("lr={lr} leaves={leaves} depth={depth} l2={l2}{}", if sample < 1.0 { format!(" sample={sample}") } else { String::new() });
+            let fit: Box<dyn Fn(&Problem, &[usize]) -> Result<Fitted, String>> = Box::new(move |p: &Problem, idx: &[usize]| {
+                let (x, y) = p.subset(idx);
+                gbdt::Gbdt::fit(&x, idx.len(), p.width, &y, objective, &params, None).map(Fitted::Trees).map_err(|e| e.to_string())
+            });
+            Candidate { family: "gbdt", params: label, encoding: Encoding::Raw, fit }
         })
         .collect()
 }
@@ -324,6 +377,7 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
         .collect();
 
     let mut candidates = linear_candidates(task, classes.len());
+    candidates.extend(tree_candidates(task, classes.len(), rows.len(), opts.seed));
     let k = if rows.len() <= 20_000 { 5.min(rows.len()) } else { 1 };
     let splits = if k > 1 { folds(rows.len(), k, opts.seed) } else { holdout(rows.len(), opts.seed) };
     let mut problems: Vec<(Encoding, Preprocessing, Problem)> = Vec::new();
@@ -340,18 +394,29 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
             let m = manifest_for(&opts.name, task, &fields, &pre, &classes, &schema.target);
             let x = m.encode(&train_table).map_err(|e| TrainError::Table { file: data.source.clone(), reason: e.to_string() })?;
             let width = pre.features.len();
-            problems.push((cand.encoding, pre, Problem { x, width, y: y.clone(), classes: classes.len() }));
+            problems.push((cand.encoding, pre, Problem { x, width, y: y.clone() }));
         }
         let problem = &problems.iter().find(|(e, _, _)| *e == cand.encoding).expect("built above").2;
         let t = Instant::now();
         let mut scores = Vec::new();
+        let mut failed = None;
         for (i, valid) in splits.iter().enumerate() {
             let train_idx: Vec<usize> =
                 splits.iter().enumerate().filter(|(j, _)| *j != i).flat_map(|(_, f)| f.iter().copied()).collect();
             let train_idx = if k == 1 { complement(rows.len(), valid) } else { train_idx };
-            let model = (cand.fit)(problem, &train_idx);
+            let model = match (cand.fit)(problem, &train_idx) {
+                Ok(m) => m,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            };
             let (xv, yv) = problem.subset(valid);
             scores.push(score(metric, &model.predict(&xv, valid.len()), &yv, classes.len().max(1)));
+        }
+        if let Some(e) = failed {
+            progress(&format!("  {:<10} {:<34} skipped: {e}", cand.family, cand.params));
+            continue;
         }
         let mean = scores.iter().sum::<f64>() / scores.len() as f64;
         let std = (scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / scores.len() as f64).sqrt();
@@ -368,6 +433,9 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
         leaderboard.push(entry);
         fitted_candidates.push(ci);
     }
+    if leaderboard.is_empty() {
+        return Err(TrainError::Export { reason: "no candidate model could be fitted (see the lines above)".into() });
+    }
     let better = |a: f64, b: f64| if metric.higher_is_better() { a > b } else { a < b };
     let mut winner = 0;
     for (i, e) in leaderboard.iter().enumerate() {
@@ -378,7 +446,7 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
     let cand = &candidates[fitted_candidates[winner]];
     let (_, pre, problem) = problems.iter().find(|(e, _, _)| *e == cand.encoding).expect("encoded");
     let all: Vec<usize> = (0..rows.len()).collect();
-    let model = (cand.fit)(problem, &all);
+    let model = (cand.fit)(problem, &all).map_err(|reason| TrainError::Export { reason })?;
 
     // The model file.
     let mut manifest = manifest_for(&opts.name, task, &fields, pre, &classes, &schema.target);
@@ -411,9 +479,7 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
     manifest.tolerance = Tolerance::default();
     manifest.validate().map_err(|e| TrainError::Export { reason: e.to_string() })?;
     let onnx_outputs: &[&str] = if task == Task::Regression { &["variable"] } else { &["label", "probabilities"] };
-    let nodes = match &model {
-        Fitted::Linear(m) => vec![m.node("features", onnx_outputs, &classes)],
-    };
+    let nodes = vec![model.node(onnx_outputs, &classes)];
     let outputs: Vec<(&str, onnx::Elem, Option<usize>)> = match task {
         Task::Regression => vec![("variable", onnx::Elem::Float, Some(1))],
         Task::Classification => {
