@@ -151,26 +151,33 @@ fn train(
     };
     let metric = match metric.as_deref() {
         None => None,
-        Some(m) => Some(Metric::parse(m).ok_or_else(|| anyhow!("unknown metric {m:?}: use rmse, mae, r2, accuracy, log-loss or auc"))?),
+        Some(m) => Some(
+            Metric::parse(m)
+                .ok_or_else(|| anyhow!("unknown metric {m:?}: use rmse, mae, r2, accuracy, log-loss or auc"))?,
+        ),
     };
     let output = output.unwrap_or_else(|| {
         let stem = data.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
-        PathBuf::from(format!("{stem}-{}.onnx", target.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-")))
+        PathBuf::from(format!(
+            "{stem}-{}.onnx",
+            target.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+        ))
     });
     let name = name.unwrap_or_else(|| output.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
     let opts = Options { target, task, metric, time_budget: parse_duration(time_budget)?, exclude, seed, name };
     let dataset = trainer::data::load(data)?;
     eprintln!("Read {} ({} rows, {} columns)\n", dataset.source, dataset.table.len(), dataset.table.width());
-    let mut first = true;
-    let trained = trainer::search::train(&dataset, &opts, &mut |line| {
-        eprintln!("{line}");
-        if first {
-            eprintln!("\nModel search ({} cross-validated; budget {}):", "5-fold", time_budget);
-            first = false;
+    let trained = trainer::search::train(&dataset, &opts, &mut |line| eprintln!("{line}"))?;
+    eprintln!(
+        "\nLeaderboard ({}, {}):",
+        trained.metric.name(),
+        if matches!(trained.metric, Metric::R2 | Metric::Accuracy | Metric::Auc) {
+            "higher is better"
+        } else {
+            "lower is better"
         }
-    })?;
-    eprintln!("\nLeaderboard ({}, {}):", trained.metric.name(), if matches!(trained.metric, Metric::R2 | Metric::Accuracy | Metric::Auc) { "higher is better" } else { "lower is better" });
-    eprintln!("  {:<4} {:<10} {:<34} {:>18} {:>9}", "rank", "family", "parameters", "cv score", "fit time");
+    );
+    eprintln!("  {:<4} {:<10} {:<46} {:>18} {:>9}", "rank", "family", "parameters", "cv score", "fit time");
     let mut order: Vec<usize> = (0..trained.leaderboard.len()).collect();
     let hib = matches!(trained.metric, Metric::R2 | Metric::Accuracy | Metric::Auc);
     order.sort_by(|&a, &b| {
@@ -180,7 +187,15 @@ fn train(
     for (rank, &i) in order.iter().enumerate() {
         let e = &trained.leaderboard[i];
         let mark = if i == trained.winner { " <- winner" } else { "" };
-        eprintln!("  {:<4} {:<10} {:<34} {:>9.4} ± {:<6.4} {:>7.2} s{mark}", rank + 1, e.family, e.params, e.mean, e.std, e.fit_seconds);
+        eprintln!(
+            "  {:<4} {:<10} {:<46} {:>9.4} ± {:<6.4} {:>7.2} s{mark}",
+            rank + 1,
+            e.family,
+            e.params,
+            e.mean,
+            e.std,
+            e.fit_seconds
+        );
     }
     write_atomically(&output, &trained.bytes)?;
     eprintln!(

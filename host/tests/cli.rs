@@ -118,3 +118,100 @@ fn errors_name_the_file_row_field_and_reason_and_leave_nothing() {
     let o = citizen(&["predict", "-m", "models/car-price.onnx", "data/PROVENANCE.md"]);
     assert!(stderr(&o).contains("cannot tell the format from the extension"), "{}", stderr(&o));
 }
+
+#[test]
+fn train_writes_a_checked_model_that_predicts() {
+    let dir = scratch("train");
+    let model = dir.join("iris.onnx");
+    let o = citizen(&[
+        "train",
+        "data/iris.csv",
+        "--target",
+        "Species",
+        "--time-budget",
+        "20s",
+        "-o",
+        model.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    for needle in [
+        "Species",
+        "classification",
+        "Leaderboard (log_loss, lower is better)",
+        "<- winner",
+        "6 golden cases reproduced by the runtime",
+    ] {
+        assert!(e.contains(needle), "missing {needle:?} in:\n{e}");
+    }
+    let o = citizen(&["inspect", "--json", model.to_str().unwrap()]);
+    let m: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(m["task"], "classification");
+    assert_eq!(m["signature"]["outputs"][0]["classes"], serde_json::json!(["setosa", "versicolor", "virginica"]));
+    assert!(m["metrics"]["cv_log_loss"].as_f64().unwrap() < 0.3, "{}", m["metrics"]);
+    assert_eq!(m["training_data"]["rows"], 150);
+    let o = citizen(&["predict", "-m", model.to_str().unwrap(), "data/iris.csv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let mut r = csv_rows(&out);
+    let header = r.remove(0);
+    let (truth, label) =
+        (header.iter().position(|h| h == "Species").unwrap(), header.iter().position(|h| h == "label").unwrap());
+    let right = r.iter().filter(|row| row[truth] == row[label]).count();
+    assert!(right >= 140, "{right} of 150 right");
+}
+
+fn csv_rows(s: &str) -> Vec<Vec<String>> {
+    s.lines().map(|l| l.split(',').map(|c| c.trim_matches('"').to_string()).collect()).collect()
+}
+
+#[test]
+fn training_is_deterministic_for_a_seed() {
+    let dir = scratch("seed");
+    let (a, b) = (dir.join("a.onnx"), dir.join("b.onnx"));
+    for out in [&a, &b] {
+        let o = citizen(&[
+            "train",
+            "data/cars93.csv",
+            "--target",
+            "Price",
+            "--exclude",
+            "Min.Price,Max.Price",
+            "--seed",
+            "7",
+            "--name",
+            "cars",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(), "two runs with one seed wrote different models");
+}
+
+#[test]
+fn training_errors_are_clear_and_leave_no_model() {
+    let dir = scratch("train-errors");
+    let out = dir.join("m.onnx");
+    let cases: [(&[&str], &str); 4] = [
+        (&["data/cars93.csv", "--target", "Colour"], "there is no column `Colour` to predict"),
+        (
+            &["data/cars93.csv", "--target", "Price", "--metric", "accuracy"],
+            "the metric `accuracy` does not apply to regression",
+        ),
+        (&["data/cars93.csv", "--target", "Price", "--time-budget", "soon"], "cannot read the time budget"),
+        (&["data/nope.csv", "--target", "Price"], "cannot read `data/nope.csv`"),
+    ];
+    for (args, says) in cases {
+        let mut all = vec!["train"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["-o", out.to_str().unwrap()]);
+        let o = citizen(&all);
+        assert!(!o.status.success());
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"));
+        assert!(!out.exists());
+    }
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(left.is_empty(), "nothing may be left behind: {left:?}");
+}

@@ -22,7 +22,9 @@ pub struct Linear {
 pub enum LinearKind {
     Regression,
     /// Softmax over one score per class (binary included: class 0's score is 0).
-    Classification { classes: usize },
+    Classification {
+        classes: usize,
+    },
 }
 
 impl Linear {
@@ -278,7 +280,8 @@ mod tests {
         use prost::Message;
         use runtime_wasm::interface::{Data, NamedTensor};
         let m = runtime_wasm::Model::load(&model.encode_to_vec()).unwrap();
-        let input = NamedTensor { name: "features".into(), shape: vec![rows, x.len() / rows], data: Data::F32(x.to_vec()) };
+        let input =
+            NamedTensor { name: "features".into(), shape: vec![rows, x.len() / rows], data: Data::F32(x.to_vec()) };
         m.run(vec![input]).unwrap()
     }
 
@@ -290,13 +293,15 @@ mod tests {
         let y: Vec<f64> = (0..rows).map(|r| x[3 * r] as f64 * 2.0 - x[3 * r + 2] as f64).collect();
         let reg = ridge(&x, rows, 3, &y, 0.1);
         let node = reg.node("features", &["variable"], &[]);
-        let out = run(onnx::model("r", vec![node], "features", 3, &[("variable", onnx::Elem::Float, Some(1))]), &x, rows);
+        let out =
+            run(onnx::model("r", vec![node], "features", 3, &[("variable", onnx::Elem::Float, Some(1))]), &x, rows);
         let Data::F32(got) = &out[0].data else { panic!() };
         for (g, w) in got.iter().zip(reg.predict(&x, rows)) {
             assert!((*g as f64 - w).abs() <= 1e-5 * w.abs() + 1e-5, "{g} vs {w}");
         }
         for classes in [2, 3] {
-            let yc: Vec<usize> = (0..rows).map(|r| ((x[3 * r] + 1.2) * classes as f32 / 2.5) as usize % classes).collect();
+            let yc: Vec<usize> =
+                (0..rows).map(|r| ((x[3 * r] + 1.2) * classes as f32 / 2.5) as usize % classes).collect();
             let clf = logistic(&x, rows, 3, &yc, classes, 0.1);
             let labels: Vec<String> = (0..classes).map(|c| format!("class {c}")).collect();
             let node = clf.node("features", &["label", "probabilities"], &labels);
@@ -319,7 +324,18 @@ mod tests {
     fn logistic_separates_classes() {
         let rows = 300;
         let x: Vec<f32> = (0..rows).map(|i| (i as f32 / rows as f32) * 4.0 - 2.0).collect();
-        let y: Vec<usize> = x.iter().map(|&v| if v < -0.7 { 0 } else if v < 0.7 { 1 } else { 2 }).collect();
+        let y: Vec<usize> = x
+            .iter()
+            .map(|&v| {
+                if v < -0.7 {
+                    0
+                } else if v < 0.7 {
+                    1
+                } else {
+                    2
+                }
+            })
+            .collect();
         let m = logistic(&x, rows, 1, &y, 3, 1e-3);
         let p = m.predict(&x, rows);
         let correct = (0..rows)

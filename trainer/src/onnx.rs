@@ -6,11 +6,21 @@ use runtime_wasm::pb;
 use runtime_wasm::pb::attribute_proto::AttributeType;
 
 pub fn floats(name: &str, v: impl IntoIterator<Item = f32>) -> pb::AttributeProto {
-    pb::AttributeProto { name: name.into(), r#type: AttributeType::Floats as i32, floats: v.into_iter().collect(), ..Default::default() }
+    pb::AttributeProto {
+        name: name.into(),
+        r#type: AttributeType::Floats as i32,
+        floats: v.into_iter().collect(),
+        ..Default::default()
+    }
 }
 
 pub fn ints(name: &str, v: impl IntoIterator<Item = i64>) -> pb::AttributeProto {
-    pb::AttributeProto { name: name.into(), r#type: AttributeType::Ints as i32, ints: v.into_iter().collect(), ..Default::default() }
+    pb::AttributeProto {
+        name: name.into(),
+        r#type: AttributeType::Ints as i32,
+        ints: v.into_iter().collect(),
+        ..Default::default()
+    }
 }
 
 pub fn int(name: &str, v: i64) -> pb::AttributeProto {
@@ -18,7 +28,12 @@ pub fn int(name: &str, v: i64) -> pb::AttributeProto {
 }
 
 pub fn string(name: &str, v: &str) -> pb::AttributeProto {
-    pb::AttributeProto { name: name.into(), r#type: AttributeType::String as i32, s: v.as_bytes().to_vec(), ..Default::default() }
+    pb::AttributeProto {
+        name: name.into(),
+        r#type: AttributeType::String as i32,
+        s: v.as_bytes().to_vec(),
+        ..Default::default()
+    }
 }
 
 pub fn strings<'a>(name: &str, v: impl IntoIterator<Item = &'a str>) -> pb::AttributeProto {
@@ -115,5 +130,7 @@ pub fn model(
 /// Stores the manifest in the model's `metadata_props`.
 pub fn attach_manifest(model: &mut pb::ModelProto, manifest: &manifest::Manifest) {
     model.metadata_props.retain(|p| p.key != manifest::METADATA_KEY);
-    model.metadata_props.push(pb::StringStringEntryProto { key: manifest::METADATA_KEY.into(), value: manifest.to_json() });
+    model
+        .metadata_props
+        .push(pb::StringStringEntryProto { key: manifest::METADATA_KEY.into(), value: manifest.to_json() });
 }

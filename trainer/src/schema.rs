@@ -916,6 +916,7 @@ Training on 93 rows with 23 features.
                 onnx_input: "input".into(),
             },
             metrics: Default::default(),
+            feature_importance: Default::default(),
             training_data: None,
             golden: Vec::new(),
             tolerance: Default::default(),

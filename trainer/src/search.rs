@@ -14,13 +14,13 @@ use manifest::{
 use prost::Message;
 use serde_json::{Map, Value};
 
+use crate::TrainError;
 use crate::data::Dataset;
 use crate::gbdt::{self, Gbdt};
 use crate::linear::{self, Linear};
-use crate::onnx_trees;
 use crate::onnx;
+use crate::onnx_trees;
 use crate::schema::{self, Kind, Schema, SchemaOptions};
-use crate::TrainError;
 
 /// How to score candidates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,12 +137,15 @@ impl Fitted {
     }
 }
 
+/// Fits a model on some rows of a problem.
+type FitFn = Box<dyn Fn(&Problem, &[usize]) -> Result<Fitted, String>>;
+
 /// A candidate: how to encode, how to fit.
 struct Candidate {
     family: &'static str,
     params: String,
     encoding: Encoding,
-    fit: Box<dyn Fn(&Problem, &[usize]) -> Result<Fitted, String>>,
+    fit: FitFn,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -175,7 +178,7 @@ fn linear_candidates(task: Task, classes: usize) -> Vec<Candidate> {
     [0.1, 1.0, 10.0]
         .into_iter()
         .map(|lambda| {
-            let fit: Box<dyn Fn(&Problem, &[usize]) -> Result<Fitted, String>> = match task {
+            let fit: FitFn = match task {
                 Task::Regression => Box::new(move |p: &Problem, idx: &[usize]| {
                     let (x, y) = p.subset(idx);
                     Ok(Fitted::Linear(linear::ridge(&x, idx.len(), p.width, &y, lambda)))
@@ -196,12 +199,8 @@ fn linear_candidates(task: Task, classes: usize) -> Vec<Candidate> {
 /// stops early on a held-out part of its training rows.
 fn tree_candidates(task: Task, classes: usize, rows: usize, seed: u64) -> Vec<Candidate> {
     let min_leaf = (rows / 20).clamp(2, 20);
-    let grid: [(f64, usize, usize, f64, f64); 4] = [
-        (0.1, 15, 6, 1.0, 1.0),
-        (0.1, 31, 8, 1.0, 1.0),
-        (0.05, 31, 8, 5.0, 1.0),
-        (0.05, 63, 10, 1.0, 0.8),
-    ];
+    let grid: [(f64, usize, usize, f64, f64); 4] =
+        [(0.1, 15, 6, 1.0, 1.0), (0.1, 31, 8, 1.0, 1.0), (0.05, 31, 8, 5.0, 1.0), (0.05, 63, 10, 1.0, 0.8)];
     grid.into_iter()
         .map(|(lr, leaves, depth, l2, sample)| {
             let params = gbdt::Params {
@@ -223,10 +222,15 @@ fn tree_candidates(task: Task, classes: usize, rows: usize, seed: u64) -> Vec<Ca
                 (Task::Classification, 2) => gbdt::Objective::Binary,
                 (Task::Classification, k) => gbdt::Objective::Multiclass { classes: k },
             };
-            let label = format!("lr={lr} leaves={leaves} depth={depth} l2={l2}{}", if sample < 1.0 { format!(" sample={sample}") } else { String::new() });
-            let fit: Box<dyn Fn(&Problem, &[usize]) -> Result<Fitted, String>> = Box::new(move |p: &Problem, idx: &[usize]| {
+            let label = format!(
+                "lr={lr} leaves={leaves} depth={depth} l2={l2}{}",
+                if sample < 1.0 { format!(" sample={sample}") } else { String::new() }
+            );
+            let fit: FitFn = Box::new(move |p: &Problem, idx: &[usize]| {
                 let (x, y) = p.subset(idx);
-                gbdt::Gbdt::fit(&x, idx.len(), p.width, &y, objective, &params, None).map(Fitted::Trees).map_err(|e| e.to_string())
+                gbdt::Gbdt::fit(&x, idx.len(), p.width, &y, objective, &params, None)
+                    .map(Fitted::Trees)
+                    .map_err(|e| e.to_string())
             });
             Candidate { family: "gbdt", params: label, encoding: Encoding::Raw, fit }
         })
@@ -349,12 +353,15 @@ fn argmax(row: &[f64]) -> usize {
 /// `progress` receives one line per event (schema shown, candidate tried).
 pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> Result<Trained, TrainError> {
     let started = Instant::now();
-    let schema = schema::infer(&data.table, &opts.target, &SchemaOptions { task: opts.task, exclude: opts.exclude.clone() })?;
+    let schema =
+        schema::infer(&data.table, &opts.target, &SchemaOptions { task: opts.task, exclude: opts.exclude.clone() })?;
     progress(&schema.report());
     let task = schema.task;
     let metric = match opts.metric {
         Some(m) if m.fits(task) => m,
-        Some(m) => return Err(TrainError::Metric { metric: m.name().into(), task: format!("{task:?}").to_lowercase() }),
+        Some(m) => {
+            return Err(TrainError::Metric { metric: m.name().into(), task: format!("{task:?}").to_lowercase() });
+        }
         None if task == Task::Regression => Metric::Rmse,
         None => Metric::LogLoss,
     };
@@ -380,6 +387,8 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
     candidates.extend(tree_candidates(task, classes.len(), rows.len(), opts.seed));
     let k = if rows.len() <= 20_000 { 5.min(rows.len()) } else { 1 };
     let splits = if k > 1 { folds(rows.len(), k, opts.seed) } else { holdout(rows.len(), opts.seed) };
+    let validation = if k > 1 { format!("{k}-fold cross-validation") } else { "holdout of 20% of the rows".into() };
+    progress(&format!("Model search ({validation}, {}; budget {:?}):", metric.name(), opts.time_budget));
     let mut problems: Vec<(Encoding, Preprocessing, Problem)> = Vec::new();
     let mut leaderboard = Vec::new();
     let mut fitted_candidates = Vec::new();
@@ -392,7 +401,9 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
         if !problems.iter().any(|(e, _, _)| *e == cand.encoding) {
             let pre = preprocessing(&schema, &fields, cand.encoding);
             let m = manifest_for(&opts.name, task, &fields, &pre, &classes, &schema.target);
-            let x = m.encode(&train_table).map_err(|e| TrainError::Table { file: data.source.clone(), reason: e.to_string() })?;
+            let x = m
+                .encode(&train_table)
+                .map_err(|e| TrainError::Table { file: data.source.clone(), reason: e.to_string() })?;
             let width = pre.features.len();
             problems.push((cand.encoding, pre, Problem { x, width, y: y.clone() }));
         }
@@ -415,14 +426,20 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
             scores.push(score(metric, &model.predict(&xv, valid.len()), &yv, classes.len().max(1)));
         }
         if let Some(e) = failed {
-            progress(&format!("  {:<10} {:<34} skipped: {e}", cand.family, cand.params));
+            progress(&format!("  {:<10} {:<46} skipped: {e}", cand.family, cand.params));
             continue;
         }
         let mean = scores.iter().sum::<f64>() / scores.len() as f64;
         let std = (scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / scores.len() as f64).sqrt();
-        let entry = Entry { family: cand.family, params: cand.params.clone(), mean, std, fit_seconds: t.elapsed().as_secs_f64() };
+        let entry = Entry {
+            family: cand.family,
+            params: cand.params.clone(),
+            mean,
+            std,
+            fit_seconds: t.elapsed().as_secs_f64(),
+        };
         progress(&format!(
-            "  {:<10} {:<34} {} {:.4} ± {:.4}   {:.2} s",
+            "  {:<10} {:<46} {} {:.4} ± {:.4}   {:.2} s",
             entry.family,
             entry.params,
             metric.name(),
@@ -462,7 +479,12 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
     let best = &leaderboard[winner];
     manifest.metrics.insert(format!("cv_{}", metric.name()), round4(best.mean));
     manifest.metrics.insert(format!("cv_{}_std", metric.name()), round4(best.std));
-    let fingerprint = DataFingerprint { source: data.source.clone(), rows: rows.len() as u64, columns: data.table.width() as u64, sha256: data.sha256.clone() };
+    let fingerprint = DataFingerprint {
+        source: data.source.clone(),
+        rows: rows.len() as u64,
+        columns: data.table.width() as u64,
+        sha256: data.sha256.clone(),
+    };
     manifest.training_data = Some(fingerprint);
     manifest.feature_importance = field_importance(&pre.features, &model.importance());
     let golden_rows = golden_rows(rows.len());
@@ -497,10 +519,13 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
 /// never writes a model the runtime does not reproduce.
 fn self_check(bytes: &[u8]) -> Result<(), TrainError> {
     let model = runtime_wasm::Model::load(bytes).map_err(|e| TrainError::Export { reason: e.to_string() })?;
-    let report = runtime_wasm::describe::check_golden(&model).map_err(|e| TrainError::Export { reason: e.to_string() })?;
+    let report =
+        runtime_wasm::describe::check_golden(&model).map_err(|e| TrainError::Export { reason: e.to_string() })?;
     match report["mismatches"].as_array() {
         Some(m) if m.is_empty() => Ok(()),
-        _ => Err(TrainError::Export { reason: format!("the runtime does not reproduce the trainer's predictions: {}", report["mismatches"]) }),
+        _ => Err(TrainError::Export {
+            reason: format!("the runtime does not reproduce the trainer's predictions: {}", report["mismatches"]),
+        }),
     }
 }
 
@@ -543,8 +568,7 @@ fn class_labels(schema: &Schema, table: &manifest::Table, target: usize) -> Vec<
     match schema.column(&schema.target).map(|c| &c.kind) {
         Some(Kind::Categorical { categories, .. }) => categories.clone(),
         Some(_) if schema.task == Task::Classification => {
-            let mut v: Vec<String> =
-                table.rows().map(|r| cell_text(&r[target])).filter(|s| !s.is_empty()).collect();
+            let mut v: Vec<String> = table.rows().map(|r| cell_text(&r[target])).filter(|s| !s.is_empty()).collect();
             v.sort();
             v.dedup();
             v
@@ -561,11 +585,28 @@ fn subset_table(t: &manifest::Table, rows: &[usize]) -> manifest::Table {
     out
 }
 
-fn manifest_for(name: &str, task: Task, fields: &[Field], pre: &Preprocessing, classes: &[String], target: &str) -> Manifest {
+fn manifest_for(
+    name: &str,
+    task: Task,
+    fields: &[Field],
+    pre: &Preprocessing,
+    classes: &[String],
+    target: &str,
+) -> Manifest {
     let outputs = match task {
-        Task::Regression => vec![OutputField { name: target.into(), kind: OutputKind::Numeric, onnx_output: "variable".into(), column: Some(0) }],
+        Task::Regression => vec![OutputField {
+            name: target.into(),
+            kind: OutputKind::Numeric,
+            onnx_output: "variable".into(),
+            column: Some(0),
+        }],
         Task::Classification => vec![
-            OutputField { name: "label".into(), kind: OutputKind::Label { classes: classes.to_vec() }, onnx_output: "label".into(), column: None },
+            OutputField {
+                name: "label".into(),
+                kind: OutputKind::Label { classes: classes.to_vec() },
+                onnx_output: "label".into(),
+                column: None,
+            },
             OutputField {
                 name: "probability".into(),
                 kind: OutputKind::Probabilities { classes: classes.to_vec() },
@@ -605,7 +646,9 @@ fn golden_input(t: &manifest::Table, r: usize, fields: &[Field]) -> Map<String, 
         let Some(c) = t.column(&f.name) else { continue };
         let v = match (&t.row(r)[c], &f.kind) {
             (manifest::Cell::Missing, _) => continue,
-            (cell, FieldKind::Numeric { .. }) => cell.as_f64().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or(Value::Null),
+            (cell, FieldKind::Numeric { .. }) => {
+                cell.as_f64().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or(Value::Null)
+            }
             (manifest::Cell::Bool(b), _) => Value::Bool(*b),
             (cell, _) => Value::String(cell_text(cell)),
         };
