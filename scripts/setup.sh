@@ -44,8 +44,8 @@ if [ ! -f "$ORT_DYLIB_PATH" ]; then
 fi
 echo "ORT_DYLIB_PATH=$ORT_DYLIB_PATH"
 
-step "Python reference packages for the bench (onnxruntime, numpy)"
-if [ ! -x "$CITIZEN_CACHE/venv/bin/python" ] || ! "$CITIZEN_CACHE/venv/bin/python" -c "import onnxruntime, numpy" 2>/dev/null; then
+step "Python reference packages for the benches (onnxruntime, numpy, scikit-learn, lightgbm, pandas)"
+if [ ! -x "$CITIZEN_CACHE/venv/bin/python" ] || ! "$CITIZEN_CACHE/venv/bin/python" -c "import onnxruntime, numpy, sklearn, lightgbm, pandas" 2>/dev/null; then
   python3 -m venv "$CITIZEN_CACHE/venv"
   "$CITIZEN_CACHE/venv/bin/pip" install -q -r scripts/requirements-bench.txt
 fi
