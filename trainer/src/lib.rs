@@ -12,6 +12,7 @@
 pub mod data;
 pub mod gbdt;
 pub mod linear;
+pub mod mlp;
 pub mod onnx;
 pub mod onnx_trees;
 pub mod schema;

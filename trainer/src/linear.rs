@@ -293,8 +293,11 @@ mod tests {
         let y: Vec<f64> = (0..rows).map(|r| x[3 * r] as f64 * 2.0 - x[3 * r + 2] as f64).collect();
         let reg = ridge(&x, rows, 3, &y, 0.1);
         let node = reg.node("features", &["variable"], &[]);
-        let out =
-            run(onnx::model("r", vec![node], "features", 3, &[("variable", onnx::Elem::Float, Some(1))]), &x, rows);
+        let out = run(
+            onnx::model("r", vec![node], vec![], "features", 3, &[("variable", onnx::Elem::Float, Some(1))]),
+            &x,
+            rows,
+        );
         let Data::F32(got) = &out[0].data else { panic!() };
         for (g, w) in got.iter().zip(reg.predict(&x, rows)) {
             assert!((*g as f64 - w).abs() <= 1e-5 * w.abs() + 1e-5, "{g} vs {w}");
@@ -306,7 +309,7 @@ mod tests {
             let labels: Vec<String> = (0..classes).map(|c| format!("class {c}")).collect();
             let node = clf.node("features", &["label", "probabilities"], &labels);
             let outputs = [("label", onnx::Elem::String, None), ("probabilities", onnx::Elem::Float, Some(classes))];
-            let out = run(onnx::model("c", vec![node], "features", 3, &outputs), &x, rows);
+            let out = run(onnx::model("c", vec![node], vec![], "features", 3, &outputs), &x, rows);
             let (Data::Str(label), Data::F32(p)) = (&out[0].data, &out[1].data) else { panic!("{out:?}") };
             let want = clf.predict(&x, rows);
             for r in 0..rows {

@@ -58,6 +58,24 @@ pub fn ml_node(op: &str, inputs: &[&str], outputs: &[&str], attribute: Vec<pb::A
     }
 }
 
+/// A node of the default (`ai.onnx`) domain, named after its op and first
+/// output (unique in a graph).
+pub fn node(op: &str, inputs: &[&str], outputs: &[&str], attribute: Vec<pb::AttributeProto>) -> pb::NodeProto {
+    let name = format!("{op}_{}", outputs.first().copied().unwrap_or_default());
+    pb::NodeProto { name, domain: String::new(), ..ml_node(op, inputs, outputs, attribute) }
+}
+
+/// A float tensor of shape `dims` (row-major `values`), for initializers.
+pub fn float_tensor(name: &str, dims: &[usize], values: &[f32]) -> pb::TensorProto {
+    pb::TensorProto {
+        name: name.into(),
+        dims: dims.iter().map(|&d| d as i64).collect(),
+        data_type: Elem::Float as i32,
+        float_data: values.to_vec(),
+        ..Default::default()
+    }
+}
+
 /// Element types of outputs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Elem {
@@ -98,11 +116,13 @@ fn value_info(name: &str, elem: Elem, width: Option<usize>) -> pb::ValueInfoProt
     }
 }
 
-/// A model of `nodes` reading the float matrix `input` (`[N, features]`)
-/// and producing `outputs`: (name, element type, columns or `None` for `[N]`).
+/// A model of `nodes` (with constant `initializers`, e.g. weights) reading
+/// the float matrix `input` (`[N, features]`) and producing `outputs`:
+/// (name, element type, columns or `None` for `[N]`).
 pub fn model(
     name: &str,
     nodes: Vec<pb::NodeProto>,
+    initializers: Vec<pb::TensorProto>,
     input: &str,
     features: usize,
     outputs: &[(&str, Elem, Option<usize>)],
@@ -110,6 +130,7 @@ pub fn model(
     let graph = pb::GraphProto {
         name: name.into(),
         node: nodes,
+        initializer: initializers,
         input: vec![value_info(input, Elem::Float, Some(features))],
         output: outputs.iter().map(|(n, e, w)| value_info(n, *e, *w)).collect(),
         ..Default::default()

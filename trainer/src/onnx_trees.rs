@@ -178,6 +178,7 @@ pub fn gbdt_model(gbdt: &Gbdt, labels: &[String]) -> pb::ModelProto {
         Objective::SquaredError => onnx::model(
             "citizen",
             vec![regressor_node(gbdt, "input", "variable")],
+            vec![],
             "input",
             f,
             &[("variable", onnx::Elem::Float, Some(1))],
@@ -185,6 +186,7 @@ pub fn gbdt_model(gbdt: &Gbdt, labels: &[String]) -> pb::ModelProto {
         _ => onnx::model(
             "citizen",
             vec![classifier_node(gbdt, labels, "input", "label", "probabilities")],
+            vec![],
             "input",
             f,
             &[("label", onnx::Elem::String, None), ("probabilities", onnx::Elem::Float, Some(labels.len()))],

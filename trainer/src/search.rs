@@ -12,12 +12,14 @@ use manifest::{
     Tolerance,
 };
 use prost::Message;
+use runtime_wasm::pb;
 use serde_json::{Map, Value};
 
 use crate::TrainError;
 use crate::data::Dataset;
 use crate::gbdt::{self, Gbdt};
 use crate::linear::{self, Linear};
+use crate::mlp::{Mlp, MlpKind, MlpParams};
 use crate::onnx;
 use crate::onnx_trees;
 use crate::schema::{self, Kind, Schema, SchemaOptions};
@@ -109,6 +111,7 @@ pub struct Trained {
 enum Fitted {
     Linear(Linear),
     Trees(Gbdt),
+    Net(Mlp),
 }
 
 impl Fitted {
@@ -117,6 +120,7 @@ impl Fitted {
         match self {
             Fitted::Linear(m) => m.predict(x, rows),
             Fitted::Trees(m) => m.predict(x, rows),
+            Fitted::Net(m) => m.predict(x, rows),
         }
     }
 
@@ -124,21 +128,29 @@ impl Fitted {
         match self {
             Fitted::Linear(m) => m.importance(),
             Fitted::Trees(m) => m.feature_importance(),
+            Fitted::Net(m) => m.importance(),
         }
     }
 
-    /// The ONNX node reading `features` and writing `outputs`.
-    fn node(&self, outputs: &[&str], classes: &[String]) -> runtime_wasm::pb::NodeProto {
+    /// The ONNX nodes reading `features` and writing `outputs`, with the
+    /// initializers they read.
+    fn nodes(&self, outputs: &[&str], classes: &[String]) -> (Vec<pb::NodeProto>, Vec<pb::TensorProto>) {
         match self {
-            Fitted::Linear(m) => m.node("features", outputs, classes),
-            Fitted::Trees(m) if outputs.len() == 1 => onnx_trees::regressor_node(m, "features", outputs[0]),
-            Fitted::Trees(m) => onnx_trees::classifier_node(m, classes, "features", outputs[0], outputs[1]),
+            Fitted::Linear(m) => (vec![m.node("features", outputs, classes)], vec![]),
+            Fitted::Trees(m) if outputs.len() == 1 => {
+                (vec![onnx_trees::regressor_node(m, "features", outputs[0])], vec![])
+            }
+            Fitted::Trees(m) => {
+                (vec![onnx_trees::classifier_node(m, classes, "features", outputs[0], outputs[1])], vec![])
+            }
+            Fitted::Net(m) => m.nodes("features", outputs, classes),
         }
     }
 }
 
-/// Fits a model on some rows of a problem.
-type FitFn = Box<dyn Fn(&Problem, &[usize]) -> Result<Fitted, String>>;
+/// Fits a model on some rows of a problem; families that train by epochs
+/// stop at the deadline.
+type FitFn = Box<dyn Fn(&Problem, &[usize], Option<Instant>) -> Result<Fitted, String>>;
 
 /// A candidate: how to encode, how to fit.
 struct Candidate {
@@ -179,11 +191,11 @@ fn linear_candidates(task: Task, classes: usize) -> Vec<Candidate> {
         .into_iter()
         .map(|lambda| {
             let fit: FitFn = match task {
-                Task::Regression => Box::new(move |p: &Problem, idx: &[usize]| {
+                Task::Regression => Box::new(move |p: &Problem, idx: &[usize], _: Option<Instant>| {
                     let (x, y) = p.subset(idx);
                     Ok(Fitted::Linear(linear::ridge(&x, idx.len(), p.width, &y, lambda)))
                 }),
-                Task::Classification => Box::new(move |p: &Problem, idx: &[usize]| {
+                Task::Classification => Box::new(move |p: &Problem, idx: &[usize], _: Option<Instant>| {
                     let (x, y) = p.subset(idx);
                     let y: Vec<usize> = y.iter().map(|&c| c as usize).collect();
                     Ok(Fitted::Linear(linear::logistic(&x, idx.len(), p.width, &y, classes, lambda)))
@@ -226,13 +238,40 @@ fn tree_candidates(task: Task, classes: usize, rows: usize, seed: u64) -> Vec<Ca
                 "lr={lr} leaves={leaves} depth={depth} l2={l2}{}",
                 if sample < 1.0 { format!(" sample={sample}") } else { String::new() }
             );
-            let fit: FitFn = Box::new(move |p: &Problem, idx: &[usize]| {
+            let fit: FitFn = Box::new(move |p: &Problem, idx: &[usize], _: Option<Instant>| {
                 let (x, y) = p.subset(idx);
                 gbdt::Gbdt::fit(&x, idx.len(), p.width, &y, objective, &params, None)
                     .map(Fitted::Trees)
                     .map_err(|e| e.to_string())
             });
             Candidate { family: "gbdt", params: label, encoding: Encoding::Raw, fit }
+        })
+        .collect()
+}
+
+/// Small neural networks (candle), on the linear models' standardized
+/// encoding; each stops early on a held-out part of its training rows, or
+/// at its share of the time budget.
+fn mlp_candidates(task: Task, classes: usize, seed: u64) -> Vec<Candidate> {
+    let kind = match task {
+        Task::Regression => MlpKind::Regression,
+        Task::Classification => MlpKind::Classification { classes: classes.max(2) },
+    };
+    [(vec![64], 3e-3), (vec![64, 32], 1e-3)]
+        .into_iter()
+        .map(|(hidden, lr)| {
+            let params = MlpParams { hidden, learning_rate: lr, weight_decay: 1e-4, ..MlpParams::default() };
+            let label = format!(
+                "hidden={} lr={lr} wd={}",
+                params.hidden.iter().map(|h| h.to_string()).collect::<Vec<_>>().join("x"),
+                params.weight_decay
+            );
+            let fit: FitFn = Box::new(move |p: &Problem, idx: &[usize], deadline: Option<Instant>| {
+                let (x, y) = p.subset(idx);
+                let params = MlpParams { deadline, ..params.clone() };
+                Mlp::fit(&x, idx.len(), p.width, &y, kind, &params, seed).map(Fitted::Net)
+            });
+            Candidate { family: "mlp", params: label, encoding: Encoding::Standardized, fit }
         })
         .collect()
 }
@@ -385,6 +424,7 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
 
     let mut candidates = linear_candidates(task, classes.len());
     candidates.extend(tree_candidates(task, classes.len(), rows.len(), opts.seed));
+    candidates.extend(mlp_candidates(task, classes.len(), opts.seed));
     let k = if rows.len() <= 20_000 { 5.min(rows.len()) } else { 1 };
     let splits = if k > 1 { folds(rows.len(), k, opts.seed) } else { holdout(rows.len(), opts.seed) };
     let validation = if k > 1 { format!("{k}-fold cross-validation") } else { "holdout of 20% of the rows".into() };
@@ -415,7 +455,11 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
             let train_idx: Vec<usize> =
                 splits.iter().enumerate().filter(|(j, _)| *j != i).flat_map(|(_, f)| f.iter().copied()).collect();
             let train_idx = if k == 1 { complement(rows.len(), valid) } else { train_idx };
-            let model = match (cand.fit)(problem, &train_idx) {
+            // This fit's share of what is left of the budget.
+            let fits_left = ((total - ci) * (splits.len() - i)) as u32;
+            let share = opts.time_budget.saturating_sub(started.elapsed()) / fits_left.max(1);
+            let deadline = Instant::now() + share.max(Duration::from_millis(200));
+            let model = match (cand.fit)(problem, &train_idx, Some(deadline)) {
                 Ok(m) => m,
                 Err(e) => {
                     failed = Some(e);
@@ -463,7 +507,10 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
     let cand = &candidates[fitted_candidates[winner]];
     let (_, pre, problem) = problems.iter().find(|(e, _, _)| *e == cand.encoding).expect("encoded");
     let all: Vec<usize> = (0..rows.len()).collect();
-    let model = (cand.fit)(problem, &all).map_err(|reason| TrainError::Export { reason })?;
+    // The refit on all rows may take about twice a cross-validation fit.
+    let refit = Duration::from_secs_f64(2.0 * leaderboard[winner].fit_seconds / splits.len() as f64 + 1.0);
+    let model =
+        (cand.fit)(problem, &all, Some(Instant::now() + refit)).map_err(|reason| TrainError::Export { reason })?;
 
     // The model file.
     let mut manifest = manifest_for(&opts.name, task, &fields, pre, &classes, &schema.target);
@@ -501,14 +548,14 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
     manifest.tolerance = Tolerance::default();
     manifest.validate().map_err(|e| TrainError::Export { reason: e.to_string() })?;
     let onnx_outputs: &[&str] = if task == Task::Regression { &["variable"] } else { &["label", "probabilities"] };
-    let nodes = vec![model.node(onnx_outputs, &classes)];
+    let (nodes, initializers) = model.nodes(onnx_outputs, &classes);
     let outputs: Vec<(&str, onnx::Elem, Option<usize>)> = match task {
         Task::Regression => vec![("variable", onnx::Elem::Float, Some(1))],
         Task::Classification => {
             vec![("label", onnx::Elem::String, None), ("probabilities", onnx::Elem::Float, Some(classes.len().max(2)))]
         }
     };
-    let mut proto = onnx::model(&opts.name, nodes, "features", pre.features.len(), &outputs);
+    let mut proto = onnx::model(&opts.name, nodes, initializers, "features", pre.features.len(), &outputs);
     onnx::attach_manifest(&mut proto, &manifest);
     let bytes = proto.encode_to_vec();
     self_check(&bytes)?;
