@@ -15,6 +15,7 @@ pub mod linear;
 pub mod mlp;
 pub mod onnx;
 pub mod onnx_trees;
+mod rng;
 pub mod schema;
 pub mod search;
 

@@ -7,6 +7,7 @@
 //! stored weights, as the exported graph computes them (standard `Gemm`,
 //! `Relu`, `Softmax`, `ArgMax` and an `ai.onnx.ml` `LabelEncoder`).
 
+use crate::rng::Rng;
 use std::time::Instant;
 
 use candle_core::{Device, Tensor, Var};
@@ -71,29 +72,6 @@ pub struct Mlp {
     /// Epochs run and the epoch whose weights were kept.
     pub epochs: usize,
     pub best_epoch: usize,
-}
-
-/// splitmix64: our seeded generator (candle's RNG is not used).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            v.swap(i, j);
-        }
-    }
 }
 
 fn err(e: candle_core::Error) -> String {

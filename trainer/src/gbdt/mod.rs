@@ -25,6 +25,7 @@
 mod bins;
 mod grow;
 
+use crate::rng::Rng;
 use bins::Bins;
 use grow::{Grower, Limits};
 
@@ -178,36 +179,6 @@ pub struct Gbdt {
     pub(crate) trees: Vec<Tree>,
     pub(crate) gains: Vec<f64>,
     pub(crate) valid_losses: Vec<f64>,
-}
-
-/// Deterministic random numbers (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n`.
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next()) * n as u128) >> 64) as usize
-    }
-
-    /// `k` distinct indices of `0..n`, ascending.
-    fn choose(&mut self, n: usize, k: usize) -> Vec<usize> {
-        let mut all: Vec<usize> = (0..n).collect();
-        for i in 0..k.min(n) {
-            let j = i + self.below(n - i);
-            all.swap(i, j);
-        }
-        all.truncate(k.min(n));
-        all.sort_unstable();
-        all
-    }
 }
 
 fn check_param(ok: bool, name: &'static str, reason: &str) -> Result<(), GbdtError> {
