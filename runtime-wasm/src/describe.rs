@@ -32,7 +32,7 @@ pub fn signature_json(file: &ModelFile) -> Value {
         .outputs
         .iter()
         .map(|o| match &o.kind {
-            OutputSpecKind::Plain { keys } => json!({"name": o.onnx_output, "classes": keys}),
+            OutputSpecKind::Plain { keys, .. } => json!({"name": o.onnx_output, "classes": keys}),
             OutputSpecKind::Field { name, .. } => json!({"name": name}),
         })
         .collect();

@@ -104,7 +104,7 @@ impl Model {
         let rows = table.len();
         let inputs = self.interface().prepare(table)?;
         if rows == 0 {
-            return self.interface().finish(0, self.empty_outputs());
+            return self.interface().finish(0, vec![]);
         }
         let outputs = self.run(inputs)?;
         self.interface().finish(rows, outputs)
@@ -115,13 +115,6 @@ impl Model {
     pub fn predict_json(&self, json: &str) -> Result<Prediction, Error> {
         let table = Table::from_json(json).map_err(Error::Input)?;
         self.predict(&table)
-    }
-
-    fn empty_outputs(&self) -> Vec<NamedTensor> {
-        self.output_names
-            .iter()
-            .map(|n| NamedTensor { name: n.clone(), shape: vec![0], data: Data::F32(vec![]) })
-            .collect()
     }
 
     /// Runs the graph on already-prepared input tensors.

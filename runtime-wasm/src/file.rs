@@ -210,7 +210,11 @@ fn plain_interface(graph: &pb::GraphProto, inputs: &[ValueInfo], outputs: &[Valu
             // A ZipMap's output is a sequence of maps; the runtime passes the
             // probabilities through and names the columns by class.
             let keys = if o.is_tensor { None } else { zipmap_keys(graph, &o.name) };
-            OutputSpec { onnx_output: o.name.clone(), kind: OutputSpecKind::Plain { keys } }
+            let width = match o.dims.as_slice() {
+                [_, w] => *w,
+                _ => None,
+            };
+            OutputSpec { onnx_output: o.name.clone(), kind: OutputSpecKind::Plain { keys, width } }
         })
         .collect();
     Ok(Interface { manifest: None, inputs, outputs })

@@ -104,8 +104,9 @@ pub enum OutputSpecKind {
     /// A manifest output.
     Field { name: String, kind: OutputKind, column: Option<usize> },
     /// A plain model's output: `[N]` → column `name`; `[N, k]` → `name_0..`;
-    /// with `keys` (a ZipMap's class labels) → `name_<key>`.
-    Plain { keys: Option<Vec<String>> },
+    /// with `keys` (a ZipMap's class labels) → `name_<key>`. `width` is `k`
+    /// when the graph declares it.
+    Plain { keys: Option<Vec<String>>, width: Option<usize> },
 }
 
 /// Everything needed to go from rows to tensors and back.
@@ -227,6 +228,23 @@ impl Prediction {
                 row
             })
             .collect()
+    }
+}
+
+impl OutputSpec {
+    /// The tensor an engine returns for zero rows (engines may return none).
+    fn empty_tensor(&self) -> NamedTensor {
+        let (shape, data) = match &self.kind {
+            OutputSpecKind::Field { kind: OutputKind::Label { .. }, .. } => (vec![0], Data::Str(vec![])),
+            OutputSpecKind::Field { kind: OutputKind::Probabilities { classes }, .. } => {
+                (vec![0, classes.len()], Data::F32(vec![]))
+            }
+            OutputSpecKind::Field { column, .. } => (vec![0, column.unwrap_or(0) + 1], Data::F32(vec![])),
+            OutputSpecKind::Plain { keys: Some(k), .. } => (vec![0, k.len()], Data::F32(vec![])),
+            OutputSpecKind::Plain { width: Some(w), .. } => (vec![0, *w], Data::F32(vec![])),
+            OutputSpecKind::Plain { .. } => (vec![0], Data::F32(vec![])),
+        };
+        NamedTensor { name: self.onnx_output.clone(), shape, data }
     }
 }
 
@@ -361,11 +379,19 @@ impl Interface {
     pub fn finish(&self, rows: usize, outputs: Vec<NamedTensor>) -> Result<Prediction, Error> {
         let mut columns = Vec::new();
         for spec in &self.outputs {
-            let t = outputs
-                .iter()
-                .find(|t| t.name == spec.onnx_output)
-                .ok_or_else(|| Error::Run(format!("the engine did not return output `{}`", spec.onnx_output)))?;
-            let per_row = t.data.len().checked_div(rows).unwrap_or(0);
+            let empty;
+            let t = match outputs.iter().find(|t| t.name == spec.onnx_output) {
+                Some(t) => t,
+                None if rows == 0 => {
+                    empty = spec.empty_tensor();
+                    &empty
+                }
+                None => {
+                    return Err(Error::Run(format!("the engine did not return output `{}`", spec.onnx_output)));
+                }
+            };
+            // Values per row, from the shape (so zero rows keep their columns).
+            let per_row: usize = t.shape.iter().skip(1).product();
             if per_row * rows != t.data.len() || t.shape.first().copied().unwrap_or(rows) != rows {
                 return Err(Error::Run(format!(
                     "output `{}` has shape {:?}, which does not match {rows} rows",
@@ -428,7 +454,7 @@ impl Interface {
                         }
                     }
                 },
-                OutputSpecKind::Plain { keys } => {
+                OutputSpecKind::Plain { keys, .. } => {
                     let name = &t.name;
                     if t.shape.len() <= 1 && keys.is_none() {
                         columns.push(Column {

@@ -261,6 +261,28 @@ fn check_bom_and_na(engine: &dyn Engine) {
     assert_eq!(a, b, "{}: a BOM changes the output", engine.name());
 }
 
+/// A table with a header and no rows gives the output columns and no rows,
+/// for a manifest classifier and regressor and a plain model with ZipMap.
+fn check_empty_table(engine: &dyn Engine) {
+    let dir = scratch();
+    let input = dir.join("empty.csv");
+    std::fs::write(&input, "Sepal.Length,Sepal.Width,Petal.Length,Petal.Width\n").unwrap();
+    let head = "Sepal.Length,Sepal.Width,Petal.Length,Petal.Width";
+    let cases = [
+        ("models/iris-species.onnx", "label,probability_setosa,probability_versicolor,probability_virginica"),
+        ("models/car-price.onnx", "Price"),
+        (
+            "tests/fixtures/logistic_multiclass/model.onnx",
+            "output_label,output_probability_setosa,output_probability_versicolor,output_probability_virginica",
+        ),
+    ];
+    let runs: Vec<Case> = cases.iter().map(|(m, _)| Case::new(m, repo().join(m), input.clone())).collect();
+    for ((model, outputs), got) in cases.iter().zip(engine.run(&runs).unwrap()) {
+        let got = got.unwrap_or_else(|e| panic!("{} on {model}: {e}", engine.name()));
+        assert_eq!(got, format!("{head},{outputs}\n"), "{} on {model}", engine.name());
+    }
+}
+
 macro_rules! engine_tests {
     ($module:ident, $engine:expr, $identical:expr) => {
         mod $module {
@@ -284,6 +306,10 @@ macro_rules! engine_tests {
             #[test]
             fn bom_and_na_cells_are_read() {
                 check_bom_and_na(&$engine);
+            }
+            #[test]
+            fn an_empty_table_gives_the_output_columns() {
+                check_empty_table(&$engine);
             }
         }
     };
