@@ -376,8 +376,13 @@ fn inspect(path: &Path, json: bool) -> Result<()> {
             let sig = runtime_wasm::describe::signature_json(file);
             writeln!(s, "Inputs:  {}", sig["inputs"])?;
             writeln!(s, "Outputs: {}", sig["outputs"])?;
-            let mut ops: Vec<String> = file.operators().into_iter().map(|(d, o, _)| format!("{d}:{o}")).collect();
-            ops.dedup();
+            let mut ops: Vec<String> = Vec::new();
+            for (d, o, _) in file.operators() {
+                let op = format!("{d}:{o}");
+                if !ops.contains(&op) {
+                    ops.push(op);
+                }
+            }
             writeln!(s, "Operators: {}", ops.join(", "))?;
         }
     }

@@ -491,9 +491,14 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 }
 
 fn list(items: &[String]) -> String {
-    const SHOWN: usize = 12;
-    let mut s: Vec<String> = items.iter().take(SHOWN).map(|c| format!("{c:?}")).collect();
-    if items.len() > SHOWN {
+    listing(items, 12, |c| format!("{c:?}"))
+}
+
+/// The first `shown` items, each written by `show`, then `... (n in all)`
+/// when there are more: how error messages list categories and columns.
+pub fn listing(items: &[String], shown: usize, show: impl Fn(&str) -> String) -> String {
+    let mut s: Vec<String> = items.iter().take(shown).map(|c| show(c)).collect();
+    if items.len() > shown {
         s.push(format!("... ({} in all)", items.len()));
     }
     s.join(", ")

@@ -73,12 +73,7 @@ fn extension_shown(extension: &str) -> String {
 }
 
 fn names(columns: &[String]) -> String {
-    const SHOWN: usize = 30;
-    let mut s: Vec<String> = columns.iter().take(SHOWN).map(|c| format!("`{c}`")).collect();
-    if columns.len() > SHOWN {
-        s.push(format!("... ({} in all)", columns.len()));
-    }
-    s.join(", ")
+    manifest::listing(columns, 30, |c| format!("`{c}`"))
 }
 
 fn too_few(target: &str, rows: usize, total: usize) -> String {
