@@ -11,6 +11,8 @@ use manifest::{Feature, FieldKind, OutputKind};
 use runtime_wasm::Model;
 use runtime_wasm::format::{self, Format};
 
+use crate::server as host_server;
+
 #[derive(Parser)]
 #[command(name = "citizen", version, about = "Train a model on a spreadsheet; predict anywhere with the same answers.")]
 struct Cli {
@@ -81,6 +83,84 @@ enum Command {
         #[arg(long, default_value = "tract")]
         engine: Engine,
     },
+    /// Run the server: registry, prediction API, batch jobs, web app.
+    Serve {
+        /// The store: a folder (created if missing), or s3://, az://, gs:// URL.
+        #[arg(long, env = "CITIZEN_STORE", default_value = "citizen-store")]
+        store: String,
+        /// Address to listen on (port 0: any free port, printed at start).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Origins allowed to call the API from browsers (repeat; `*` for any).
+        #[arg(long = "cors-origin")]
+        cors_origins: Vec<String>,
+        /// Largest request body for predictions, in MiB.
+        #[arg(long, default_value_t = 16)]
+        max_body_mib: usize,
+        /// The web app's built files, served at `/`.
+        #[arg(long)]
+        web_dir: Option<PathBuf>,
+    },
+    /// Publish a model file as the next version of a model in the registry.
+    Publish {
+        /// The model file (.onnx) with its manifest.
+        model: PathBuf,
+        /// The model's name in the registry (default: the manifest's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Also point this alias (e.g. prod) at the new version.
+        #[arg(long)]
+        alias: Option<String>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Manage API tokens (stored only as hashes).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+/// Where a registry command goes: a running server, or the store directly.
+#[derive(clap::Args)]
+struct Target {
+    /// A running server, e.g. http://127.0.0.1:8080 (with --token).
+    #[arg(long, env = "CITIZEN_SERVER", conflicts_with = "store")]
+    server: Option<String>,
+    /// An API token for --server (maker or admin).
+    #[arg(long, env = "CITIZEN_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// The store itself (a folder or URL), without a server.
+    #[arg(long, env = "CITIZEN_STORE")]
+    store: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it (shown only this once).
+    Create {
+        #[arg(long)]
+        role: host_server::auth::Role,
+        /// For readers: the one model the token may use.
+        #[arg(long)]
+        model: Option<String>,
+        /// A note to tell tokens apart.
+        #[arg(long)]
+        label: Option<String>,
+        #[arg(long, env = "CITIZEN_STORE", default_value = "citizen-store")]
+        store: String,
+    },
+    /// List tokens (ids, roles; never the tokens themselves).
+    List {
+        #[arg(long, env = "CITIZEN_STORE", default_value = "citizen-store")]
+        store: String,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        id: String,
+        #[arg(long, env = "CITIZEN_STORE", default_value = "citizen-store")]
+        store: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -111,6 +191,20 @@ fn run(cli: Cli) -> Result<()> {
         Command::Predict { model, input, output, from, to, engine } => {
             predict(&model, &input, output.as_deref(), from.as_deref(), to.as_deref(), engine)
         }
+        Command::Serve { store, addr, cors_origins, max_body_mib, web_dir } => {
+            let config = host_server::Config {
+                store,
+                addr,
+                cors_origins,
+                max_body_bytes: max_body_mib << 20,
+                web_dir,
+                ..Default::default()
+            };
+            init_logging();
+            runtime()?.block_on(host_server::serve(config))
+        }
+        Command::Publish { model, name, alias, target } => publish(&model, name, alias, target),
+        Command::Token { command } => token(command),
     }
 }
 
@@ -392,4 +486,111 @@ fn inspect(path: &Path, json: bool) -> Result<()> {
 
 fn short(s: &str) -> &str {
     s.get(..12).unwrap_or(s)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
+}
+
+/// Logs to standard error; `RUST_LOG` sets the level (default: info), and
+/// `CITIZEN_LOG_FORMAT=json` writes one JSON object per line.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("CITIZEN_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn publish(path: &Path, name: Option<String>, alias: Option<String>, target: Target) -> Result<()> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let (_, manifest) =
+        host_server::models::validate(&bytes).map_err(|e| anyhow!("{}: {}", path.display(), e.message))?;
+    let name = name.unwrap_or_else(|| manifest.name.clone());
+    host_server::registry::check_name("model", &name).map_err(|e| anyhow!("{}", e.message))?;
+    let rt = runtime()?;
+    let (version, location) = match (target.server, target.store) {
+        (Some(server), _) => {
+            let token = target.token.ok_or_else(|| anyhow!("--server needs --token (or CITIZEN_TOKEN)"))?;
+            let mut url = format!("{}/models/{name}/versions", server.trim_end_matches('/'));
+            if let Some(a) = &alias {
+                url.push_str(&format!("?alias={a}"));
+            }
+            let reply: serde_json::Value = rt.block_on(async {
+                let r = reqwest::Client::new()
+                    .post(&url)
+                    .bearer_auth(token)
+                    .header("content-type", "application/octet-stream")
+                    .body(bytes)
+                    .send()
+                    .await
+                    .with_context(|| format!("calling {server}"))?;
+                let status = r.status();
+                let body: serde_json::Value =
+                    r.json().await.with_context(|| format!("reading the answer of {server}"))?;
+                if !status.is_success() {
+                    bail!(
+                        "{server} refused the model ({status}): {}",
+                        body["error"]["message"].as_str().unwrap_or("no reason given")
+                    );
+                }
+                Ok(body)
+            })?;
+            (reply["version"].as_u64().unwrap_or(0), server)
+        }
+        (None, store) => {
+            let store = store.unwrap_or_else(|| "citizen-store".into());
+            let registry = host_server::registry::Registry::new(host_server::store::Store::open(&store)?);
+            let info = rt.block_on(async {
+                let info = registry.publish(&name, bytes.into(), "cli").await?;
+                if let Some(a) = &alias {
+                    registry.set_alias(&name, a, info.version).await?;
+                }
+                Ok::<_, anyhow::Error>(info)
+            })?;
+            (info.version, store)
+        }
+    };
+    let alias = alias.map(|a| format!(" (alias {a})")).unwrap_or_default();
+    println!("Published {name} version {version}{alias} to {location}");
+    Ok(())
+}
+
+fn token(command: TokenCommand) -> Result<()> {
+    let rt = runtime()?;
+    let auth =
+        |store: &str| Ok::<_, anyhow::Error>(host_server::auth::Auth::new(host_server::store::Store::open(store)?));
+    match command {
+        TokenCommand::Create { role, model, label, store } => {
+            let (token, record) = rt.block_on(auth(&store)?.create(role, model, label))?;
+            eprintln!(
+                "Created token {} ({:?}{}); keep it, it is not shown again:",
+                record.id,
+                record.role,
+                record.model.as_deref().map(|m| format!(" of model {m}")).unwrap_or_default()
+            );
+            println!("{token}");
+        }
+        TokenCommand::List { store } => {
+            for r in rt.block_on(auth(&store)?.list())? {
+                println!(
+                    "{}  {:<6}  {:<20}  {}",
+                    r.id,
+                    format!("{:?}", r.role).to_lowercase(),
+                    r.model.as_deref().unwrap_or("*"),
+                    r.label.as_deref().unwrap_or("")
+                );
+            }
+        }
+        TokenCommand::Revoke { id, store } => {
+            if !rt.block_on(auth(&store)?.revoke(&id))? {
+                bail!("there is no token {id:?} in {store}");
+            }
+            eprintln!("Revoked token {id}");
+        }
+    }
+    Ok(())
 }

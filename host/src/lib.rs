@@ -7,4 +7,5 @@
 
 pub mod cli;
 pub mod ort_engine;
+pub mod server;
 pub mod wasi_engine;

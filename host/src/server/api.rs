@@ -1,0 +1,338 @@
+//! The registry and real-time prediction routes.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use manifest::Table;
+use runtime_wasm::format::{self, Format};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use super::models::{Loaded, validate};
+use super::registry::{VersionRef, check_name};
+
+/// Reads a body up to `limit` bytes; more is a 413 with a JSON body.
+pub async fn read_body(body: Body, limit: usize) -> ApiResult<Bytes> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let e = e.into_inner();
+        if e.is::<http_body_util::LengthLimitError>() {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the request body is larger than the limit of {limit} bytes"),
+            )
+        } else {
+            ApiError::bad_request("unreadable_body", format!("could not read the request body: {e}"))
+        }
+    })
+}
+
+/// The kind of rows a request carries, from its Content-Type.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Rows {
+    Json,
+    Csv,
+    JsonLines,
+}
+
+pub fn rows_kind(headers: &HeaderMap) -> ApiResult<Rows> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match essence.as_str() {
+        "application/json" => Ok(Rows::Json),
+        "text/csv" => Ok(Rows::Csv),
+        "application/x-ndjson" | "application/jsonl" | "application/json-lines" => Ok(Rows::JsonLines),
+        "" => Err(ApiError::unsupported_media(
+            "say what the body is: Content-Type: application/json (rows), text/csv or application/x-ndjson",
+        )),
+        other => Err(ApiError::unsupported_media(format!(
+            "cannot read rows sent as {other:?}: use application/json, text/csv or application/x-ndjson"
+        ))),
+    }
+}
+
+pub fn model_ref(name: &str, version: Option<&str>) -> ApiResult<VersionRef> {
+    check_name("model", name)?;
+    VersionRef::parse(version.unwrap_or("latest"))
+}
+
+async fn loaded(
+    state: &AppState,
+    headers: &HeaderMap,
+    name: &str,
+    version: Option<&str>,
+) -> ApiResult<std::sync::Arc<Loaded>> {
+    let caller = state.auth.caller(headers).await?;
+    let r = model_ref(name, version)?;
+    caller.read(name)?;
+    state.models.get(name, &r).await
+}
+
+pub async fn list_models(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    let caller = state.auth.caller(&headers).await?;
+    let mut out = Vec::new();
+    for name in state.models.registry.names().await? {
+        if !caller.can_read(&name) {
+            continue;
+        }
+        let Some(entry) = state.models.registry.entry(&name).await? else { continue };
+        let Some(latest) = entry.latest else { continue };
+        let summary = match state.models.get(&name, &VersionRef::Number(latest)).await {
+            Ok(l) => json!({
+                "description": l.manifest.description,
+                "task": l.manifest.task,
+                "metrics": l.manifest.metrics,
+            }),
+            Err(e) => json!({ "error": e.message }),
+        };
+        let mut item = json!({ "name": name, "latest": latest, "versions": entry.versions, "aliases": entry.aliases });
+        if let (Value::Object(item), Value::Object(summary)) = (&mut item, summary) {
+            item.extend(summary);
+        }
+        out.push(item);
+    }
+    Ok(Json(json!({ "models": out })))
+}
+
+pub async fn get_model(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let caller = state.auth.caller(&headers).await?;
+    check_name("model", &name)?;
+    caller.read(&name)?;
+    let entry = state.models.registry.entry(&name).await?.filter(|e| e.latest.is_some());
+    let entry = entry.ok_or_else(|| ApiError::not_found(format!("there is no model {name:?}")))?;
+    Ok(Json(serde_json::to_value(entry).map_err(ApiError::internal)?))
+}
+
+#[derive(Deserialize)]
+pub struct PublishQuery {
+    /// Also point this alias at the new version.
+    alias: Option<String>,
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    Query(q): Query<PublishQuery>,
+    body: Body,
+) -> ApiResult<Response> {
+    let caller = state.auth.caller(&headers).await?;
+    check_name("model", &name)?;
+    caller.make()?;
+    if let Some(a) = &q.alias {
+        check_alias(a)?;
+    }
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream");
+    if !ct.starts_with("application/octet-stream") && !ct.starts_with("application/onnx") {
+        return Err(ApiError::unsupported_media(format!(
+            "send the model file as application/octet-stream, not {ct:?}"
+        )));
+    }
+    let bytes = read_body(body, state.config.max_model_bytes).await?;
+    let b = bytes.clone();
+    tokio::task::spawn_blocking(move || validate(&b)).await.map_err(ApiError::internal)??;
+    let info = state.models.registry.publish(&name, bytes, caller.id()).await?;
+    if let Some(a) = &q.alias {
+        state.models.registry.set_alias(&name, a, info.version).await?;
+    }
+    state.models.forget(&name);
+    tracing::info!(model = %name, version = info.version, by = caller.id(), "published");
+    let mut body = serde_json::to_value(&info).map_err(ApiError::internal)?;
+    body["name"] = json!(name);
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+fn check_alias(alias: &str) -> ApiResult<()> {
+    check_name("alias", alias)?;
+    if alias == "latest" || alias.parse::<u64>().is_ok() {
+        return Err(ApiError::bad_request(
+            "invalid_name",
+            format!("{alias:?} cannot be an alias: `latest` and numbers name versions already"),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn get_version(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((name, version)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let l = loaded(&state, &headers, &name, Some(&version)).await?;
+    let info = state.models.registry.info(&name, l.version).await?;
+    Ok(Json(json!({ "name": name, "version": l.version, "info": info, "manifest": l.manifest })))
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((name, version)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let l = loaded(&state, &headers, &name, Some(&version)).await?;
+    let cache = [(header::ETAG, l.etag.clone()), (header::CACHE_CONTROL, "private, no-cache".to_string())];
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == l.etag || t.trim() == "*"));
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
+    let disposition = format!("attachment; filename=\"{}-v{}.onnx\"", l.name, l.version);
+    Ok((
+        cache,
+        [(header::CONTENT_TYPE, "application/octet-stream".to_string()), (header::CONTENT_DISPOSITION, disposition)],
+        l.bytes.clone(),
+    )
+        .into_response())
+}
+
+pub async fn delete_version(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((name, version)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let caller = state.auth.caller(&headers).await?;
+    check_name("model", &name)?;
+    caller.make()?;
+    let v: u64 = version
+        .parse()
+        .map_err(|_| ApiError::bad_request("invalid_version", "delete a version by its number, not an alias"))?;
+    let deleted = state.models.registry.delete_version(&name, v).await?;
+    state.models.forget(&name);
+    if deleted {
+        tracing::info!(model = %name, version = v, by = caller.id(), "deleted");
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("model {name:?} has no version {v}")))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AliasBody {
+    version: u64,
+}
+
+pub async fn set_alias(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((name, alias)): Path<(String, String)>,
+    body: Body,
+) -> ApiResult<Json<Value>> {
+    let caller = state.auth.caller(&headers).await?;
+    check_name("model", &name)?;
+    check_alias(&alias)?;
+    caller.make()?;
+    let body: AliasBody = json_body(&headers, body, 4096).await?;
+    if !state.models.registry.set_alias(&name, &alias, body.version).await? {
+        return Err(ApiError::not_found(format!("model {name:?} has no version {}", body.version)));
+    }
+    state.models.forget(&name);
+    tracing::info!(model = %name, alias = %alias, version = body.version, by = caller.id(), "alias moved");
+    Ok(Json(json!({ "name": name, "alias": alias, "version": body.version })))
+}
+
+pub async fn delete_alias(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((name, alias)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let caller = state.auth.caller(&headers).await?;
+    check_name("model", &name)?;
+    check_alias(&alias)?;
+    caller.make()?;
+    if !state.models.registry.delete_alias(&name, &alias).await? {
+        return Err(ApiError::not_found(format!("model {name:?} has no alias {alias:?}")));
+    }
+    state.models.forget(&name);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A JSON body of a known shape; wrong type or bad JSON is a 400/415 that says why.
+pub async fn json_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: Body, limit: usize) -> ApiResult<T> {
+    if rows_kind(headers)? != Rows::Json {
+        return Err(ApiError::unsupported_media("send this as Content-Type: application/json"));
+    }
+    let bytes = read_body(body, limit).await?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("the JSON body is not valid: {e}")))
+}
+
+pub async fn predict_latest(
+    state: State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: Body,
+) -> ApiResult<Response> {
+    predict(state, headers, name, None, body).await
+}
+
+pub async fn predict_version(
+    state: State<AppState>,
+    headers: HeaderMap,
+    Path((name, version)): Path<(String, String)>,
+    body: Body,
+) -> ApiResult<Response> {
+    predict(state, headers, name, Some(version), body).await
+}
+
+/// Rows above this many are predicted off the async threads.
+const INLINE_ROWS: usize = 256;
+
+async fn predict(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    name: String,
+    version: Option<String>,
+    body: Body,
+) -> ApiResult<Response> {
+    let kind = rows_kind(&headers)?;
+    let l = loaded(&state, &headers, &name, version.as_deref()).await?;
+    let bytes = read_body(body, state.config.max_body_bytes).await?;
+    match kind {
+        Rows::Json => {
+            let text = std::str::from_utf8(&bytes)
+                .map_err(|_| ApiError::bad_request("invalid_json", "the body is not UTF-8 text"))?;
+            let value: Value = serde_json::from_str(text)
+                .map_err(|e| ApiError::bad_request("invalid_json", format!("the JSON body is not valid: {e}")))?;
+            if !matches!(value, Value::Object(_) | Value::Array(_)) {
+                return Err(ApiError::bad_request("invalid_json", "send one row as an object or several as an array"));
+            }
+            let table = Table::from_json_value(&value).map_err(|e| ApiError::input(runtime_wasm::Error::Input(e)))?;
+            let rows = table.len();
+            let prediction = if rows <= INLINE_ROWS {
+                l.model.predict(&table)
+            } else {
+                let l2 = l.clone();
+                tokio::task::spawn_blocking(move || l2.model.predict(&table)).await.map_err(ApiError::internal)?
+            }
+            .map_err(ApiError::input)?;
+            state.metrics.rows(&l.name, rows);
+            Ok(Json(json!({ "model": l.name, "version": l.version, "predictions": prediction.json_rows() }))
+                .into_response())
+        }
+        Rows::Csv | Rows::JsonLines => {
+            let (format, ct) =
+                if kind == Rows::Csv { (Format::Csv, "text/csv") } else { (Format::JsonLines, "application/x-ndjson") };
+            let l2 = l.clone();
+            let (out, rows) = tokio::task::spawn_blocking(move || {
+                let table = format::read_table(&bytes, format)?;
+                let p = l2.model.predict(&table)?;
+                Ok::<_, runtime_wasm::Error>((format::write(&bytes, format, &table, &p, format)?, table.len()))
+            })
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::input)?;
+            state.metrics.rows(&l.name, rows);
+            Ok(([(header::CONTENT_TYPE, ct)], out).into_response())
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! `citizen serve`: the cloud endpoint. An axum server over one store
+//! (see [`store`]): the model registry, real-time prediction (the runtime,
+//! the same engine as the browser and the edge), the Open Inference
+//! Protocol V2, API tokens, Prometheus metrics, and the web app's files.
+//!
+//! It keeps no state of its own outside the store; what it caches in
+//! memory (loaded models, tokens, alias resolutions) expires within
+//! seconds, so replicas can share one bucket.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod metrics;
+pub mod models;
+pub mod oip;
+pub mod registry;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::Json;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::routing::{delete, get, post, put};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use self::auth::{Auth, Role};
+use self::error::{ApiError, ApiResult};
+use self::metrics::Metrics;
+use self::models::Models;
+use self::registry::Registry;
+use self::store::Store;
+
+/// How the server runs; every field has a command-line flag.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub store: String,
+    pub addr: SocketAddr,
+    /// Origins allowed to call the API from a browser (`*` for any).
+    pub cors_origins: Vec<String>,
+    /// Largest request body for prediction and other JSON calls.
+    pub max_body_bytes: usize,
+    /// Largest model file accepted by publish.
+    pub max_model_bytes: usize,
+    /// The web app's built files, served at `/`.
+    pub web_dir: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            store: "citizen-store".into(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            cors_origins: vec![],
+            max_body_bytes: 16 << 20,
+            max_model_bytes: 256 << 20,
+            web_dir: None,
+        }
+    }
+}
+
+pub struct Inner {
+    pub config: Config,
+    pub store: Store,
+    pub models: Models,
+    pub auth: Auth,
+    pub metrics: Arc<Metrics>,
+}
+
+/// What every handler sees.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(config: Config, store: Store) -> AppState {
+        AppState(Arc::new(Inner {
+            models: Models::new(Registry::new(store.clone())),
+            auth: Auth::new(store.clone()),
+            metrics: Arc::new(Metrics::new()),
+            store,
+            config,
+        }))
+    }
+}
+
+#[derive(Clone, Default)]
+struct RequestIds(Arc<std::sync::atomic::AtomicU64>);
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{:08x}-{n}", std::process::id())).ok().map(RequestId::new)
+    }
+}
+
+/// All routes, with the layers every request goes through.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/models", get(api::list_models))
+        .route("/models/{name}", get(api::get_model))
+        .route("/models/{name}/versions", post(api::publish))
+        .route("/models/{name}/versions/{version}", get(api::get_version).delete(api::delete_version))
+        .route("/models/{name}/versions/{version}/model.onnx", get(api::download))
+        .route("/models/{name}/aliases/{alias}", put(api::set_alias).delete(api::delete_alias))
+        .route("/models/{name}/predict", post(api::predict_latest))
+        .route("/models/{name}/versions/{version}/predict", post(api::predict_version))
+        .route("/tokens", get(list_tokens).post(create_token))
+        .route("/tokens/{id}", delete(revoke_token))
+        .route("/v2", get(oip::server_metadata))
+        .route("/v2/health/live", get(oip::live))
+        .route("/v2/health/ready", get(oip::ready))
+        .route("/v2/models/{name}", get(oip::model_metadata))
+        .route("/v2/models/{name}/ready", get(oip::model_ready))
+        .route("/v2/models/{name}/infer", post(oip::infer))
+        .route("/v2/models/{name}/versions/{version}", get(oip::version_metadata))
+        .route("/v2/models/{name}/versions/{version}/infer", post(oip::infer_version))
+        .route("/metrics", get(metrics::handler).with_state(state.metrics.clone()));
+    let api = match &state.config.web_dir {
+        Some(dir) => api.fallback_service(tower_http::services::ServeDir::new(dir)),
+        None => api.fallback(|| async { ApiError::not_found("no such route") }),
+    };
+    let request_id = header::HeaderName::from_static("x-request-id");
+    api.layer(axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
+        .layer(cors(&state.config.cors_origins))
+        .layer(CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(ApiError::internal(
+                "the server hit a bug answering this request",
+            ))
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<Body>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(SetRequestIdLayer::new(request_id, RequestIds::default()))
+        .with_state(state)
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_NONE_MATCH])
+        .expose_headers([header::ETAG, header::HeaderName::from_static("x-request-id")])
+        .max_age(Duration::from_secs(600));
+    if origins.iter().any(|o| o == "*") {
+        layer.allow_origin(AllowOrigin::any())
+    } else {
+        let list: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+        layer.allow_origin(AllowOrigin::list(list))
+    }
+}
+
+#[derive(Deserialize)]
+struct NewToken {
+    role: Role,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    label: Option<String>,
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    state.auth.caller(&headers).await?.admin()?;
+    let req: NewToken = api::json_body(&headers, body, 4096).await?;
+    let (token, record) = state
+        .auth
+        .create(req.role, req.model, req.label)
+        .await
+        .map_err(|e| ApiError::bad_request("invalid_token_request", format!("{e:#}")))?;
+    let mut body = serde_json::to_value(record).map_err(ApiError::internal)?;
+    body["token"] = json!(token);
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+async fn list_tokens(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    state.auth.caller(&headers).await?.admin()?;
+    Ok(Json(json!({ "tokens": state.auth.list().await? })))
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    state.auth.caller(&headers).await?.admin()?;
+    if state.auth.revoke(&id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("there is no token {id:?}")))
+    }
+}
+
+/// Runs the server until Ctrl-C or SIGTERM, then finishes the requests in flight.
+pub async fn serve(config: Config) -> Result<()> {
+    let store = Store::open(&config.store)?;
+    let state = AppState::new(config.clone(), store);
+    if state.auth.list().await?.is_empty() {
+        tracing::warn!(
+            "the store has no API tokens yet: create one with `citizen token create --role admin --store {}`",
+            config.store
+        );
+    }
+    let listener =
+        tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("listening on {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    // The one line on standard output: tests and scripts read the address from it.
+    println!("citizen serve: listening on http://{addr} (store: {})", state.store.location);
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown()).await.context("serving")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
