@@ -13,11 +13,12 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Rust targets for WebAssembly"
 rustup target add wasm32-unknown-unknown wasm32-wasip1
 
-step "System packages (Chromium for browser tests, Node.js)"
+step "System packages (Chromium for browser tests, Node.js, wrk for the server bench)"
 need=()
 command -v chromium >/dev/null || need+=(chromium chromium-driver)
 command -v node >/dev/null || need+=(nodejs npm)
 command -v unzip >/dev/null || need+=(unzip)
+command -v wrk >/dev/null || need+=(wrk)
 if [ ${#need[@]} -gt 0 ]; then
   sudo_="" ; [ "$(id -u)" = 0 ] || sudo_=sudo
   $sudo_ apt-get update -q
@@ -30,7 +31,7 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; the
   cargo install wasm-bindgen-cli --version "$wbg"
 fi
 
-step "Node packages (playwright-core, onnxruntime-web, binaryen's wasm-opt)"
+step "Node packages (playwright-core, onnxruntime-web, binaryen's wasm-opt, Azurite)"
 npm ci --no-audit --no-fund
 
 step "ONNX Runtime $ORT_VERSION library (from the PyPI wheel; no Python needed at run time)"
@@ -44,10 +45,14 @@ if [ ! -f "$ORT_DYLIB_PATH" ]; then
 fi
 echo "ORT_DYLIB_PATH=$ORT_DYLIB_PATH"
 
-step "Python reference packages for the benches (onnxruntime, numpy, scikit-learn, lightgbm, pandas)"
-if [ ! -x "$CITIZEN_CACHE/venv/bin/python" ] || ! "$CITIZEN_CACHE/venv/bin/python" -c "import onnxruntime, numpy, sklearn, lightgbm, pandas" 2>/dev/null; then
+step "Python packages (bench references, the OpenAPI validator, the Azurite container set-up)"
+# Reinstalled whenever the requirements file changes.
+stamp="$CITIZEN_CACHE/venv/requirements.sha256"
+want=$(sha256sum scripts/requirements-bench.txt | cut -d' ' -f1)
+if [ ! -x "$CITIZEN_CACHE/venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   python3 -m venv "$CITIZEN_CACHE/venv"
   "$CITIZEN_CACHE/venv/bin/pip" install -q -r scripts/requirements-bench.txt
+  echo "$want" > "$stamp"
 fi
 
 step "Build: the citizen CLI and the WebAssembly modules"
