@@ -97,6 +97,12 @@ enum Command {
         /// Largest request body for predictions, in MiB.
         #[arg(long, default_value_t = 16)]
         max_body_mib: usize,
+        /// Largest batch upload, in MiB.
+        #[arg(long, default_value_t = 10240)]
+        max_batch_mib: u64,
+        /// Restart a batch job when its server's heartbeat is this many seconds old.
+        #[arg(long, default_value_t = 30)]
+        job_stale_secs: u64,
         /// The web app's built files, served at `/`.
         #[arg(long)]
         web_dir: Option<PathBuf>,
@@ -191,12 +197,14 @@ fn run(cli: Cli) -> Result<()> {
         Command::Predict { model, input, output, from, to, engine } => {
             predict(&model, &input, output.as_deref(), from.as_deref(), to.as_deref(), engine)
         }
-        Command::Serve { store, addr, cors_origins, max_body_mib, web_dir } => {
+        Command::Serve { store, addr, cors_origins, max_body_mib, max_batch_mib, job_stale_secs, web_dir } => {
             let config = host_server::Config {
                 store,
                 addr,
                 cors_origins,
                 max_body_bytes: max_body_mib << 20,
+                max_batch_bytes: max_batch_mib << 20,
+                job_stale_after: std::time::Duration::from_secs(job_stale_secs),
                 web_dir,
                 ..Default::default()
             };

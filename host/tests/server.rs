@@ -646,3 +646,160 @@ async fn registry_and_prediction_on_azure_blob_storage_via_azurite() {
         predict(&Client::new(), &s, &maker, "/models/iris/versions/prod/predict", &m["golden"][0]["input"]).await;
     assert_eq!((st, out["version"].clone()), (StatusCode::OK, json!(2)));
 }
+
+async fn wait_for_job(c: &Client, s: &Server, token: &str, id: &str, until: &[&str]) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let (st, job) = json_of(c.get(s.at(&format!("/jobs/{id}"))).bearer_auth(token).send().await.unwrap()).await;
+        assert_eq!(st, StatusCode::OK, "{job}");
+        if until.contains(&job["state"].as_str().unwrap()) {
+            return job;
+        }
+        assert!(std::time::Instant::now() < deadline, "job {id} stuck: {job}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+async fn submit(c: &Client, s: &Server, token: &str, path: &str, ct: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    json_of(c.post(s.at(path)).bearer_auth(token).header("content-type", ct).body(body).send().await.unwrap()).await
+}
+
+/// cars93 rows repeated `times` times, under one header.
+fn many_cars(times: usize) -> Vec<u8> {
+    let csv = std::fs::read_to_string(repo().join("data/cars93.csv")).unwrap();
+    let (header, rows) = csv.split_once('\n').unwrap();
+    let mut out = String::with_capacity(csv.len() * times);
+    out.push_str(header);
+    out.push('\n');
+    for _ in 0..times {
+        out.push_str(rows);
+        if !rows.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out.into_bytes()
+}
+
+#[tokio::test]
+async fn batch_jobs_predict_files_with_onnx_runtime() {
+    let dir = scratch("jobs");
+    let s = Server::start(dir.join("store").to_str().unwrap(), &[], &[]);
+    let c = Client::new();
+    let maker = s.token("maker", None);
+    let reader = s.token("reader", Some("car-price"));
+    assert_eq!(publish(&c, &s, &maker, "car-price", model("car-price-gbr.onnx")).await.status(), StatusCode::CREATED);
+
+    // A CSV upload: the result is what `citizen predict --engine ort` writes.
+    let csv = std::fs::read(repo().join("data/cars93.csv")).unwrap();
+    let (st, job) = submit(&c, &s, &reader, "/models/car-price/batch", "text/csv", csv).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{job}");
+    let id = job["id"].as_str().unwrap().to_string();
+    let job = wait_for_job(&c, &s, &reader, &id, &["succeeded", "failed"]).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!((job["rows_done"].clone(), job["rows_failed"].clone()), (json!(93), json!(0)));
+    assert_eq!(job["engine"], "onnxruntime");
+    let result = c.get(s.at(&format!("/jobs/{id}/result"))).bearer_auth(&reader).send().await.unwrap();
+    assert_eq!(result.headers()["content-type"], "text/csv");
+    let cli = citizen()
+        .args(["predict", "--engine", "ort", "--model", "models/car-price-gbr.onnx", "data/cars93.csv"])
+        .output()
+        .unwrap();
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    assert_eq!(result.text().await.unwrap(), String::from_utf8(cli.stdout).unwrap());
+
+    // Broken rows: the good ones are predicted, the bad ones reported by row and field.
+    let text = std::fs::read_to_string(repo().join("data/cars93.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[3] = lines[3].replacen(",Midsize,", ",Spaceship,", 1);
+    let (st, job) =
+        submit(&c, &s, &maker, "/models/car-price/batch?output=jsonl", "text/csv", lines.join("\n").into_bytes()).await;
+    assert_eq!(st, StatusCode::ACCEPTED);
+    let id2 = job["id"].as_str().unwrap().to_string();
+    let job = wait_for_job(&c, &s, &maker, &id2, &["succeeded", "failed"]).await;
+    assert_eq!((job["rows_done"].clone(), job["rows_failed"].clone()), (json!(92), json!(1)), "{job}");
+    let out =
+        c.get(s.at(&format!("/jobs/{id2}/result"))).bearer_auth(&maker).send().await.unwrap().text().await.unwrap();
+    assert_eq!(out.lines().count(), 92);
+    assert!(serde_json::from_str::<Value>(out.lines().next().unwrap()).unwrap()["predicted_Price"].is_number());
+    let errors =
+        c.get(s.at(&format!("/jobs/{id2}/errors"))).bearer_auth(&maker).send().await.unwrap().text().await.unwrap();
+    assert!(errors.contains("3,Type,") && errors.contains("Spaceship"), "{errors}");
+
+    // Who sees what: the reader sees its own job only; another reader of another model nothing.
+    let (_, list) = json_of(c.get(s.at("/jobs")).bearer_auth(&reader).send().await.unwrap()).await;
+    assert_eq!(list["jobs"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        c.get(s.at(&format!("/jobs/{id2}"))).bearer_auth(&reader).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let other = s.token("reader", Some("iris"));
+    assert_eq!(
+        c.get(s.at(&format!("/jobs/{id}"))).bearer_auth(&other).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(c.get(s.at("/jobs/0123")).bearer_auth(&maker).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+
+    // Bad submissions.
+    let (st, err) = submit(&c, &s, &maker, "/models/car-price/batch", "text/plain", b"x".to_vec()).await;
+    assert_eq!(st, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{err}");
+    let (st, err) = submit(
+        &c,
+        &s,
+        &maker,
+        "/models/car-price/batch",
+        "application/json",
+        br#"{"path":"auth/tokens/x.csv"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{err}");
+    let (st, job) = submit(&c, &s, &maker, "/models/car-price/batch", "text/csv", b"a,b\n1,2\n".to_vec()).await;
+    assert_eq!(st, StatusCode::ACCEPTED);
+    let job = wait_for_job(&c, &s, &maker, job["id"].as_str().unwrap(), &["succeeded", "failed"]).await;
+    assert_eq!(job["state"], "failed");
+    assert!(job["error"].as_str().unwrap().contains("Type"), "names a missing column: {job}");
+
+    // Deleting a finished job removes it.
+    assert_eq!(
+        c.delete(s.at(&format!("/jobs/{id2}"))).bearer_auth(&maker).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        c.get(s.at(&format!("/jobs/{id2}"))).bearer_auth(&maker).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let metrics = c.get(s.at("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("citizen_batch_jobs_finished_total{state=\"succeeded\"} 2"), "{metrics}");
+}
+
+#[tokio::test]
+async fn a_batch_job_survives_its_server_being_killed() {
+    let dir = scratch("kill");
+    let store = dir.join("store").to_string_lossy().into_owned();
+    let mut s = Server::start(&store, &[], &["--job-stale-secs", "2"]);
+    let c = Client::new();
+    let maker = s.token("maker", None);
+    assert_eq!(publish(&c, &s, &maker, "car-price", model("car-price-gbr.onnx")).await.status(), StatusCode::CREATED);
+    let rows = 93 * 2000;
+    let (st, job) = submit(&c, &s, &maker, "/models/car-price/batch", "text/csv", many_cars(2000)).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{job}");
+    let id = job["id"].as_str().unwrap().to_string();
+    // kill -9, mid-job.
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    let s = Server::start(&store, &[], &["--job-stale-secs", "2"]);
+    let job = wait_for_job(&c, &s, &maker, &id, &["succeeded", "failed"]).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!(job["rows_done"], rows);
+    assert!(job["attempts"].as_u64().unwrap() >= 1);
+    let out =
+        c.get(s.at(&format!("/jobs/{id}/result"))).bearer_auth(&maker).send().await.unwrap().text().await.unwrap();
+    assert_eq!(out.lines().count(), rows + 1, "every row once, under one header");
+
+    // Cancelling a running job.
+    let (_, job) = submit(&c, &s, &maker, "/models/car-price/batch", "text/csv", many_cars(4000)).await;
+    let id = job["id"].as_str().unwrap().to_string();
+    let r = c.delete(s.at(&format!("/jobs/{id}"))).bearer_auth(&maker).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let job = wait_for_job(&c, &s, &maker, &id, &["cancelled", "succeeded", "failed"]).await;
+    assert_eq!(job["state"], "cancelled", "{job}");
+}

@@ -10,6 +10,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod jobs;
 pub mod metrics;
 pub mod models;
 pub mod oip;
@@ -53,6 +54,11 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest model file accepted by publish.
     pub max_model_bytes: usize,
+    /// Largest batch upload.
+    pub max_batch_bytes: u64,
+    /// A batch job whose server has not written its heartbeat for this long
+    /// is started again by another (or the next) server.
+    pub job_stale_after: Duration,
     /// The web app's built files, served at `/`.
     pub web_dir: Option<PathBuf>,
 }
@@ -65,6 +71,8 @@ impl Default for Config {
             cors_origins: vec![],
             max_body_bytes: 16 << 20,
             max_model_bytes: 256 << 20,
+            max_batch_bytes: 10 << 30,
+            job_stale_after: Duration::from_secs(30),
             web_dir: None,
         }
     }
@@ -76,6 +84,7 @@ pub struct Inner {
     pub models: Models,
     pub auth: Auth,
     pub metrics: Arc<Metrics>,
+    pub jobs: jobs::Jobs,
 }
 
 /// What every handler sees.
@@ -95,6 +104,7 @@ impl AppState {
             models: Models::new(Registry::new(store.clone())),
             auth: Auth::new(store.clone()),
             metrics: Arc::new(Metrics::new()),
+            jobs: jobs::Jobs::new(config.job_stale_after),
             store,
             config,
         }))
@@ -122,6 +132,12 @@ pub fn router(state: AppState) -> Router {
         .route("/models/{name}/aliases/{alias}", put(api::set_alias).delete(api::delete_alias))
         .route("/models/{name}/predict", post(api::predict_latest))
         .route("/models/{name}/versions/{version}/predict", post(api::predict_version))
+        .route("/models/{name}/batch", post(jobs::submit_latest))
+        .route("/models/{name}/versions/{version}/batch", post(jobs::submit_version))
+        .route("/jobs", get(jobs::list))
+        .route("/jobs/{id}", get(jobs::get).delete(jobs::cancel))
+        .route("/jobs/{id}/result", get(jobs::result))
+        .route("/jobs/{id}/errors", get(jobs::errors))
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", delete(revoke_token))
         .route("/v2", get(oip::server_metadata))
@@ -225,6 +241,7 @@ pub async fn serve(config: Config) -> Result<()> {
     let listener =
         tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("listening on {}", config.addr))?;
     let addr = listener.local_addr()?;
+    tokio::spawn(jobs::recover(state.clone()));
     // The one line on standard output: tests and scripts read the address from it.
     println!("citizen serve: listening on http://{addr} (store: {})", state.store.location);
     use std::io::Write as _;

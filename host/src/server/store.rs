@@ -140,4 +140,57 @@ impl Store {
         let name = |p: &Path| p.filename().unwrap_or_default().to_string();
         Ok((list.objects.iter().map(|o| name(&o.location)).collect(), list.common_prefixes.iter().map(name).collect()))
     }
+
+    /// Uploads a local file in parts (memory stays at one part); the object
+    /// appears whole when the upload completes, or not at all.
+    pub async fn put_file(&self, path: &Path, file: &std::path::Path) -> Result<()> {
+        use tokio::io::AsyncReadExt;
+        const PART: usize = 8 << 20;
+        let mut f = tokio::fs::File::open(file).await.with_context(|| format!("opening {}", file.display()))?;
+        let mut upload = object_store::WriteMultipart::new_with_chunk_size(
+            self.inner.put_multipart(path).await.with_context(|| format!("writing {path} to the store"))?,
+            PART,
+        );
+        let mut buf = vec![0u8; PART];
+        loop {
+            let n = f.read(&mut buf).await.with_context(|| format!("reading {}", file.display()))?;
+            if n == 0 {
+                break;
+            }
+            upload.wait_for_capacity(2).await.with_context(|| format!("writing {path} to the store"))?;
+            upload.write(&buf[..n]);
+        }
+        upload.finish().await.with_context(|| format!("writing {path} to the store"))?;
+        Ok(())
+    }
+
+    /// Downloads an object to a local file, streaming. False if there is none.
+    pub async fn get_file(&self, path: &Path, file: &std::path::Path) -> Result<bool> {
+        use futures::StreamExt;
+        use tokio::io::AsyncWriteExt;
+        let r = match self.inner.get(path).await {
+            Ok(r) => r,
+            Err(object_store::Error::NotFound { .. }) => return Ok(false),
+            Err(e) => return Err(anyhow!("reading {path} from the store: {e}")),
+        };
+        let mut out = tokio::fs::File::create(file).await.with_context(|| format!("creating {}", file.display()))?;
+        let mut stream = r.into_stream();
+        while let Some(chunk) = stream.next().await {
+            out.write_all(&chunk.with_context(|| format!("reading {path} from the store"))?).await?;
+        }
+        out.flush().await?;
+        Ok(true)
+    }
+
+    /// An object as a stream of byte chunks, with its size; `None` if there is none.
+    pub async fn get_stream(
+        &self,
+        path: &Path,
+    ) -> Result<Option<(u64, futures::stream::BoxStream<'static, object_store::Result<Bytes>>)>> {
+        match self.inner.get(path).await {
+            Ok(r) => Ok(Some((r.meta.size, r.into_stream()))),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(anyhow!("reading {path} from the store: {e}")),
+        }
+    }
 }
