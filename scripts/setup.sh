@@ -44,10 +44,10 @@ if [ ! -f "$ORT_DYLIB_PATH" ]; then
 fi
 echo "ORT_DYLIB_PATH=$ORT_DYLIB_PATH"
 
-step "Python reference packages for the benches (onnxruntime, numpy, scikit-learn, lightgbm, pandas)"
-if [ ! -x "$CITIZEN_CACHE/venv/bin/python" ] || ! "$CITIZEN_CACHE/venv/bin/python" -c "import onnxruntime, numpy, sklearn, lightgbm, pandas" 2>/dev/null; then
+step "Python venv: references for the benches (onnxruntime, numpy, scikit-learn, lightgbm, pandas), openapi-spec-validator for the tests"
+if [ ! -x "$CITIZEN_CACHE/venv/bin/python" ] || ! "$CITIZEN_CACHE/venv/bin/python" -c "import onnxruntime, numpy, sklearn, lightgbm, pandas, openapi_spec_validator" 2>/dev/null; then
   python3 -m venv "$CITIZEN_CACHE/venv"
-  "$CITIZEN_CACHE/venv/bin/pip" install -q -r scripts/requirements-bench.txt
+  "$CITIZEN_CACHE/venv/bin/pip" install -q -r scripts/requirements-bench.txt -r scripts/requirements-test.txt
 fi
 
 step "Build: the citizen CLI and the WebAssembly modules"

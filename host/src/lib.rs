@@ -6,5 +6,6 @@
 //! the edge run, so a file predicted here gives byte-identical output there.
 
 pub mod cli;
+pub mod openapi;
 pub mod ort_engine;
 pub mod wasi_engine;
