@@ -45,13 +45,13 @@ if [ ! -f "$ORT_DYLIB_PATH" ]; then
 fi
 echo "ORT_DYLIB_PATH=$ORT_DYLIB_PATH"
 
-step "Python packages (bench references, the OpenAPI validator, the Azurite container set-up)"
-# Reinstalled whenever the requirements file changes.
+step "Python venv: bench references (onnxruntime, numpy, scikit-learn, lightgbm, pandas); for the tests openapi-spec-validator and azure-storage-blob"
+# Reinstalled whenever a requirements file changes.
 stamp="$CITIZEN_CACHE/venv/requirements.sha256"
-want=$(sha256sum scripts/requirements-bench.txt | cut -d' ' -f1)
+want=$(cat scripts/requirements-bench.txt scripts/requirements-test.txt | sha256sum | cut -d' ' -f1)
 if [ ! -x "$CITIZEN_CACHE/venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   python3 -m venv "$CITIZEN_CACHE/venv"
-  "$CITIZEN_CACHE/venv/bin/pip" install -q -r scripts/requirements-bench.txt
+  "$CITIZEN_CACHE/venv/bin/pip" install -q -r scripts/requirements-bench.txt -r scripts/requirements-test.txt
   echo "$want" > "$stamp"
 fi
 

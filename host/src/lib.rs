@@ -6,6 +6,7 @@
 //! the edge run, so a file predicted here gives byte-identical output there.
 
 pub mod cli;
+pub mod openapi;
 pub mod ort_engine;
 pub mod server;
 pub mod wasi_engine;

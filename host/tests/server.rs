@@ -351,6 +351,17 @@ async fn open_inference_protocol_v2() {
         assert_eq!(tensor["data"][i], g["output"][label], "OIP label of case {}", i + 1);
         assert_eq!(tensor["data"][i], rest["predictions"][i][label]);
     }
+    // The API descriptions, per model and for the server, name this server.
+    let (st, doc) = json_of(c.get(s.at("/models/iris/openapi.json")).bearer_auth(&maker).send().await.unwrap()).await;
+    assert_eq!((st, doc["openapi"].clone()), (StatusCode::OK, json!("3.1.0")));
+    assert_eq!(doc["servers"][0]["url"], s.url);
+    let (_, doc) =
+        json_of(c.get(s.at("/models/iris/versions/1/swagger.json")).bearer_auth(&maker).send().await.unwrap()).await;
+    assert_eq!(doc["swagger"], "2.0");
+    assert_eq!(doc["host"], s.url.trim_start_matches("http://"));
+    let (_, doc) = json_of(c.get(s.at("/openapi.json")).bearer_auth(&maker).send().await.unwrap()).await;
+    assert!(doc["paths"].as_object().unwrap().keys().any(|p| p == "/models/iris/predict"), "{}", doc["paths"]);
+    assert_eq!(c.get(s.at("/openapi.json")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
     // A ragged request is a clear 400.
     let bad = json!({ "inputs": [{ "name": "x", "shape": [3], "datatype": "FP32", "data": [1.0] }] });
     let (st, err) =

@@ -336,3 +336,80 @@ async fn predict(
         }
     }
 }
+
+/// The address callers reach this server at, from the request (for the
+/// `servers` of the generated documents).
+fn server_url(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    format!("{proto}://{host}")
+}
+
+#[derive(Clone, Copy)]
+pub enum Doc {
+    OpenApi,
+    Swagger,
+}
+
+async fn model_doc(
+    state: &AppState,
+    headers: &HeaderMap,
+    name: &str,
+    version: Option<&str>,
+    doc: Doc,
+) -> ApiResult<Json<Value>> {
+    let l = loaded(state, headers, name, version).await?;
+    let pinned = version.map(|_| l.version);
+    let url = server_url(headers);
+    Ok(Json(match doc {
+        Doc::OpenApi => crate::openapi::model_openapi(name, pinned, &l.manifest, &url),
+        Doc::Swagger => crate::openapi::model_swagger(name, pinned, &l.manifest, &url),
+    }))
+}
+
+pub async fn openapi_latest(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Value>> {
+    model_doc(&s, &h, &name, None, Doc::OpenApi).await
+}
+
+pub async fn swagger_latest(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Value>> {
+    model_doc(&s, &h, &name, None, Doc::Swagger).await
+}
+
+pub async fn openapi_version(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    Path((name, v)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    model_doc(&s, &h, &name, Some(&v), Doc::OpenApi).await
+}
+
+pub async fn swagger_version(
+    State(s): State<AppState>,
+    h: HeaderMap,
+    Path((name, v)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    model_doc(&s, &h, &name, Some(&v), Doc::Swagger).await
+}
+
+/// One document for the whole server, with the predict routes of every
+/// model the caller may read.
+pub async fn server_openapi(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    let caller = state.auth.caller(&headers).await?;
+    let mut models = Vec::new();
+    for name in state.models.registry.names().await? {
+        if caller.can_read(&name)
+            && let Ok(l) = state.models.get(&name, &VersionRef::Alias("latest".into())).await
+        {
+            models.push((name, l.manifest.clone()));
+        }
+    }
+    Ok(Json(crate::openapi::server_openapi(&server_url(&headers), &models)))
+}
