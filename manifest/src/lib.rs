@@ -18,7 +18,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use table::{Cell, Table};
+pub use table::{Cell, CsvRecord, CsvRows, JsonColumns, Table};
 
 /// Key of the manifest entry in the ONNX model's `metadata_props`.
 pub const METADATA_KEY: &str = "citizen.manifest";

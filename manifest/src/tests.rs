@@ -116,3 +116,39 @@ fn bad_tables_are_clear_errors() {
     assert!(e.starts_with("line 2: invalid JSON"), "{e}");
     assert!(Table::from_csv(b"\xff\xfe,a\n1,2\n").is_err());
 }
+
+#[test]
+fn csv_rows_stream_the_from_csv_dialect_and_go_on_after_a_bad_row() {
+    // A reader that gives one byte at a time: the byte-order mark and quoted
+    // fields are read across reads.
+    struct Trickle<'a>(&'a [u8]);
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let Some((&b, rest)) = self.0.split_first() else { return Ok(0) };
+            buf[0] = b;
+            self.0 = rest;
+            Ok(1)
+        }
+    }
+    let text = b"\xEF\xBB\xBF\"\", a ,b\n1,\"x, y\",NA\n2,only\n3,\"q\"\"\",\n";
+    let mut rows = crate::CsvRows::new(Trickle(text)).unwrap();
+    assert_eq!(rows.columns(), ["", "a", "b"]);
+    let mut record = csv::StringRecord::new();
+    let mut table = Table::new(rows.columns().to_vec());
+    let mut bad = Vec::new();
+    loop {
+        match rows.read_record(&mut record).unwrap() {
+            crate::CsvRecord::Row => table.push_csv_record(&record),
+            crate::CsvRecord::Bad(reason) => bad.push(reason),
+            crate::CsvRecord::End => break,
+        }
+    }
+    assert_eq!(bad, ["line 3: the row has 2 fields, but the header has 3"]);
+    assert_eq!(table.len(), 2);
+    assert_eq!(table.row(0), [Cell::Text("1".into()), Cell::Text("x, y".into()), Cell::Missing]);
+    assert_eq!(table.row(1), [Cell::Text("3".into()), Cell::Text("q\"".into()), Cell::Missing]);
+    assert_eq!(rows.bytes_read(), text.len() as u64 - 3);
+    // Table::from_csv reads the same dialect and stops at the bad row.
+    let e = Table::from_csv(text).unwrap_err().to_string();
+    assert_eq!(e, "line 3: the row has 2 fields, but the header has 3");
+}
