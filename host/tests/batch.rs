@@ -6,8 +6,8 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, AsArray, Float64Array, Int64Array, StringArray};
-use arrow::datatypes::{DataType, Field, Float32Type, Schema};
+use arrow::array::{Array, ArrayRef, AsArray, Date32Array, Float64Array, Int64Array, ListArray, StringArray};
+use arrow::datatypes::{DataType, Field, Float32Type, Int32Type, Schema};
 use arrow::record_batch::RecordBatch;
 use host::batch::{BatchFormat, BatchOptions, Cancelled, Predictor, Progress, Summary, run_batch};
 use host::ort_engine::OrtModel;
@@ -168,6 +168,19 @@ fn json_lines_in_and_out_are_citizen_predicts() {
         run.summary.unwrap();
         assert_eq!(text(&run.output), text(&expected), "ORT, {to:?}");
     }
+    // JSON Lines in, Parquet out: input columns as text, outputs typed.
+    let run = batch(&m, &dir, lines.as_bytes(), BatchFormat::JsonLines, BatchFormat::Parquet, 64);
+    run.summary.unwrap();
+    let out = read_parquet(&dir.join("output.parquet"));
+    assert_eq!(out.num_rows(), 150);
+    let schema = out.schema();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(names[..6], ["Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width", "Species", "note"]);
+    assert_eq!(out.column(0).as_string::<i32>().value(0), "5.1");
+    assert!(out.column(4).is_null(3) && out.column(5).is_null(0));
+    assert_eq!(out.column(5).as_string::<i32>().value(100), "late key");
+    assert_eq!(out.column(6).as_string::<i32>().value(0), "setosa");
+    assert_eq!(schema.field(7).data_type(), &DataType::Float32);
     let first: serde_json::Value = serde_json::from_str(text(&run_first_line(&dir, &m, &lines))).unwrap();
     assert_eq!(first["note"], serde_json::Value::Null);
     assert_eq!(first["label"], "setosa");
@@ -202,6 +215,12 @@ fn cars93_parquet(path: &Path) {
         fields.push(Field::new(name, t, true));
         arrays.push(a);
     }
+    // Types the model does not read: a date and a list.
+    fields.push(Field::new("Built", DataType::Date32, true));
+    arrays.push(Arc::new(Date32Array::from((0..93).map(|i| 8400 + i).collect::<Vec<i32>>())));
+    let lists = (0..93).map(|i| Some(vec![Some(i), None]));
+    fields.push(Field::new_list("Tags", Field::new_list_field(DataType::Int32, true), true));
+    arrays.push(Arc::new(ListArray::from_iter_primitive::<Int32Type, _, _>(lists)));
     let schema = Arc::new(Schema::new(fields));
     let batch = RecordBatch::try_new(schema.clone(), arrays).unwrap();
     let props = WriterProperties::builder().set_max_row_group_row_count(Some(50)).build();
@@ -267,6 +286,15 @@ fn parquet_round_trip_gives_the_csv_predictions() {
     let run = batch_file(&m, &input, BatchFormat::Parquet, BatchFormat::Csv, 30, &mut |_| ControlFlow::Continue(()));
     run.summary.unwrap();
     assert_eq!(last_column(&run.output), expected);
+    let csv_text = text(&run.output);
+    let mut lines = csv_text.lines();
+    assert!(lines.next().unwrap().ends_with(",Make,Built,Tags,predicted_Price"), "{csv_text}");
+    // Whole numbers as the CSV writes them, NA as empty, a date and a list as Arrow shows them.
+    let first = lines.next().unwrap();
+    assert!(first.starts_with("1,Acura,Integra,Small,12.9,15.9,18.8,25,31,None,"), "{first}");
+    assert!(first.contains(",Acura Integra,1992-12-31,\"[0, ]\","), "{first}");
+    let sixteenth = csv_text.lines().nth(16).unwrap();
+    assert!(sixteenth.contains(",Lumina_APV,Van,") && sixteenth.contains(",30.5,,3715,"), "{sixteenth}");
     // CSV in, Parquet out: input columns as text, exactly as read.
     let run = batch(&m, &dir, &data("cars93.csv"), BatchFormat::Csv, BatchFormat::Parquet, 30);
     run.summary.unwrap();

@@ -34,9 +34,18 @@ impl Cell {
     /// A CSV cell: empty, `NA`, `N/A` and `null` are missing (the ways R,
     /// pandas and spreadsheets write it); everything else is text.
     pub fn from_csv(s: &str) -> Cell {
-        match s.trim() {
-            "" | "NA" | "N/A" | "null" | "NULL" => Cell::Missing,
-            _ => Cell::Text(s.to_string()),
+        if csv_missing(s) { Cell::Missing } else { Cell::Text(s.to_string()) }
+    }
+
+    /// Makes this cell `Cell::from_csv(s)`, reusing its text's buffer.
+    pub fn set_csv(&mut self, s: &str) {
+        match self {
+            _ if csv_missing(s) => *self = Cell::Missing,
+            Cell::Text(t) => {
+                t.clear();
+                t.push_str(s);
+            }
+            _ => *self = Cell::Text(s.to_string()),
         }
     }
 
@@ -44,11 +53,61 @@ impl Cell {
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Cell::Number(x) => Some(*x),
-            Cell::Text(s) => s.trim().parse().ok(),
+            Cell::Text(s) => parse_number(s),
             Cell::Bool(b) => Some(f64::from(u8::from(*b))),
             Cell::Missing => None,
         }
     }
+}
+
+fn csv_missing(s: &str) -> bool {
+    matches!(trim(s), "" | "NA" | "N/A" | "null" | "NULL")
+}
+
+/// `str::trim`, with a shortcut for the common case of nothing to trim.
+pub(crate) fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
+/// A number written as text, surrounding whitespace ignored: exactly
+/// `s.trim().parse::<f64>().ok()`, with a shortcut for plain decimals (up to
+/// 19 digits, a value below 2^53 before the point is placed, at most 22
+/// digits after it), which are exact in f64 and divided once by an exact
+/// power of ten: the correctly rounded result, as the standard parser gives.
+pub fn parse_number(s: &str) -> Option<f64> {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22,
+    ];
+    let s = trim(s);
+    let b = s.as_bytes();
+    let (negative, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let mut mantissa: u64 = 0;
+    let mut count = 0;
+    let mut point = None;
+    for (i, &c) in digits.iter().enumerate() {
+        match c {
+            b'0'..=b'9' if count < 19 => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                count += 1;
+            }
+            b'.' if point.is_none() => point = Some(digits.len() - i - 1),
+            _ => return s.parse().ok(),
+        }
+    }
+    let decimals = point.unwrap_or(0);
+    if count == 0 || mantissa > 1 << 53 || decimals >= POW10.len() {
+        return s.parse().ok();
+    }
+    let x = mantissa as f64 / POW10[decimals];
+    Some(if negative { -x } else { x })
 }
 
 impl fmt::Display for Cell {
@@ -146,6 +205,26 @@ impl Table {
     pub fn push_csv_record(&mut self, record: &csv::StringRecord) {
         debug_assert_eq!(record.len(), self.columns.len());
         self.cells.extend(record.iter().map(Cell::from_csv));
+    }
+
+    /// Sets row `i` (or appends it, when `i` is the number of rows) to a CSV
+    /// record, as [`Table::push_csv_record`] would, reusing the text buffers
+    /// of the cells it overwrites: a reader that refills one table chunk
+    /// after chunk allocates nothing once warm.
+    pub fn set_csv_record(&mut self, i: usize, record: &csv::StringRecord) {
+        let w = self.columns.len();
+        if i >= self.len() {
+            self.push_csv_record(record);
+            return;
+        }
+        for (cell, field) in self.cells[i * w..(i + 1) * w].iter_mut().zip(record.iter()) {
+            cell.set_csv(field);
+        }
+    }
+
+    /// Keeps the first `rows` rows.
+    pub fn truncate(&mut self, rows: usize) {
+        self.cells.truncate(rows * self.columns.len());
     }
 
     /// Reads JSON: an array of row objects, one row object, an object of

@@ -77,8 +77,8 @@ pub fn predict_file(model: &Model, input: &[u8], from: Format, to: Format) -> Re
 /// Writes the input rows followed by the prediction's columns. An output
 /// whose name is already an input column is written as `predicted_<name>`.
 ///
-/// The pieces are public ([`rename_outputs`], [`csv_header`],
-/// [`write_csv_row`], [`cell_text`], [`write_json_lines`]) so that a writer
+/// The pieces are public ([`rename_outputs`], [`CsvOut`], [`cell_text`],
+/// [`write_json_lines`]) so that a writer
 /// that streams a big file in chunks writes the very same bytes.
 pub fn write(input: &[u8], from: Format, table: &Table, p: &Prediction, to: Format) -> Result<Vec<u8>, Error> {
     let p = rename_outputs(table.columns(), p);
@@ -117,7 +117,7 @@ pub fn rename_outputs<'a>(columns: &[String], p: &'a Prediction) -> Cow<'a, Pred
 }
 
 /// The header of a CSV output: the input columns, then the (renamed) outputs.
-pub fn csv_header(columns: &[String], p: &Prediction) -> Vec<String> {
+fn csv_header(columns: &[String], p: &Prediction) -> Vec<String> {
     let mut header: Vec<String> = columns.to_vec();
     header.extend(p.headers().into_iter().map(String::from));
     header
@@ -129,25 +129,70 @@ pub fn csv_writer<W: std::io::Write>(w: W) -> csv::Writer<W> {
     csv::WriterBuilder::new().from_writer(w)
 }
 
-/// Writes one output row: the input fields, then row `r` of the prediction.
-pub fn write_csv_row<W, S>(
-    w: &mut csv::Writer<W>,
-    fields: impl IntoIterator<Item = S>,
-    p: &Prediction,
-    r: usize,
-) -> Result<(), Error>
-where
-    W: std::io::Write,
-    S: AsRef<[u8]>,
-{
-    let err = |e: csv::Error| Error::Run(format!("writing CSV: {e}"));
-    for f in fields {
-        w.write_field(f).map_err(err)?;
+/// Writes CSV output rows: the input fields, then a row of the prediction.
+/// Holds its buffers, so a writer of many rows allocates nothing per row.
+pub struct CsvOut<W: std::io::Write> {
+    w: csv::Writer<W>,
+    record: csv::ByteRecord,
+    text: String,
+}
+
+impl<W: std::io::Write> CsvOut<W> {
+    pub fn new(w: W) -> CsvOut<W> {
+        CsvOut { w: csv_writer(w), record: csv::ByteRecord::new(), text: String::new() }
     }
-    for c in &p.columns {
-        w.write_field(c.values.text(r)).map_err(err)?;
+
+    /// Writes the header: the input columns, then the (renamed) outputs.
+    pub fn header(&mut self, columns: &[String], p: &Prediction) -> Result<(), Error> {
+        self.w.write_record(csv_header(columns, p)).map_err(csv_write_error)
     }
-    w.write_record(None::<&[u8]>).map_err(err)
+
+    /// Writes one row: the input fields, then row `r` of the prediction.
+    pub fn row<S: AsRef<[u8]>>(
+        &mut self,
+        fields: impl IntoIterator<Item = S>,
+        p: &Prediction,
+        r: usize,
+    ) -> Result<(), Error> {
+        self.record.clear();
+        for f in fields {
+            self.record.push_field(f.as_ref());
+        }
+        for c in &p.columns {
+            self.text.clear();
+            c.values.push_text(r, &mut self.text);
+            self.record.push_field(self.text.as_bytes());
+        }
+        self.w.write_byte_record(&self.record).map_err(csv_write_error)
+    }
+
+    /// Writes one row of a CSV input: `record` as read, then row `r` of the
+    /// prediction. The same bytes as [`CsvOut::row`], without copying the
+    /// input fields: the outputs are appended to `record` for the write and
+    /// taken off again.
+    pub fn csv_row(&mut self, record: &mut csv::StringRecord, p: &Prediction, r: usize) -> Result<(), Error> {
+        let fields = record.len();
+        for c in &p.columns {
+            self.text.clear();
+            c.values.push_text(r, &mut self.text);
+            record.push_field(&self.text);
+        }
+        let written = self.w.write_byte_record(record.as_byte_record()).map_err(csv_write_error);
+        record.truncate(fields);
+        written
+    }
+
+    pub fn flush(&mut self) -> Result<(), Error> {
+        self.w.flush().map_err(|e| Error::Run(format!("writing CSV: {e}")))
+    }
+
+    pub fn into_inner(self) -> Result<W, Error> {
+        self.w.into_inner().map_err(|e| Error::Run(format!("writing CSV: {e}")))
+    }
+}
+
+fn csv_write_error(e: csv::Error) -> Error {
+    Error::Run(format!("writing CSV: {e}"))
 }
 
 /// Writes one JSON object per row: the input cells, then the outputs.
@@ -195,20 +240,20 @@ pub fn cell_text(c: &Cell) -> String {
 }
 
 fn write_csv(input: &[u8], from: Format, table: &Table, p: &Prediction) -> Result<Vec<u8>, Error> {
-    let mut w = csv_writer(Vec::new());
-    w.write_record(csv_header(table.columns(), p)).map_err(|e| Error::Run(format!("writing CSV: {e}")))?;
+    let mut w = CsvOut::new(Vec::new());
+    w.header(table.columns(), p)?;
     if from == Format::Csv {
         // Input cells are written back exactly as they were read.
         let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
         let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(input);
         for (r, record) in reader.records().enumerate() {
             let record = record.map_err(|e| Error::Input(manifest::Error::Input(e.to_string())))?;
-            write_csv_row(&mut w, &record, p, r)?;
+            w.row(&record, p, r)?;
         }
     } else {
         for (r, row) in table.rows().enumerate() {
-            write_csv_row(&mut w, row.iter().map(cell_text), p, r)?;
+            w.row(row.iter().map(cell_text), p, r)?;
         }
     }
-    w.into_inner().map_err(|e| Error::Run(format!("writing CSV: {e}")))
+    w.into_inner()
 }

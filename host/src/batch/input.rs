@@ -11,6 +11,7 @@ use anyhow::{Context, Result, anyhow};
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
 use arrow::datatypes::{DataType, Float32Type, Float64Type, SchemaRef};
 use arrow::record_batch::RecordBatch;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
 use csv::StringRecord;
 use manifest::{Cell, CsvRecord, CsvRows, JsonColumns, Table};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
@@ -50,8 +51,11 @@ pub(super) enum Raw {
 
 /// Rows read from the input, in order.
 pub(super) struct Chunk {
-    /// The 1-based input row number of each table row.
+    /// The 1-based input row number of each good row.
     pub rows: Vec<u64>,
+    /// The good rows' cells. Once a CSV chunk is validated its table goes
+    /// back to the reader ([`Reader::reuse`]) and this one is empty: the
+    /// records are what is written.
     pub table: Table,
     pub raw: Raw,
     /// Rows that could not be read (they are not in `table`).
@@ -90,6 +94,8 @@ pub(super) enum Reader {
         rows: CsvRows<BufReader<File>>,
         next_row: u64,
         done: bool,
+        /// The table each chunk is read into, refilled in place.
+        table: Table,
         /// Record buffers the writer is done with, to read into again.
         recycled: Receiver<Vec<StringRecord>>,
     },
@@ -123,7 +129,7 @@ impl Reader {
         Ok(match format {
             BatchFormat::Csv => {
                 let rows = CsvRows::new(BufReader::with_capacity(1 << 16, file)).context("not a readable CSV file")?;
-                Reader::Csv { rows, next_row: 1, done: false, recycled }
+                Reader::Csv { rows, next_row: 1, done: false, table: Table::default(), recycled }
             }
             BatchFormat::JsonLines => {
                 let mut file = BufReader::with_capacity(1 << 16, file);
@@ -164,14 +170,24 @@ impl Reader {
         }
     }
 
+    /// Takes back a CSV chunk's table once validated, to read the next chunk into.
+    pub fn reuse(&mut self, used: Table) {
+        if let Reader::Csv { table, .. } = self {
+            *table = used;
+        }
+    }
+
     /// The next chunk of up to `max_rows` rows (good or bad), or `None` at the end.
     pub fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Chunk>> {
         match self {
-            Reader::Csv { rows, next_row, done, recycled } => {
+            Reader::Csv { rows, next_row, done, table, recycled } => {
                 if *done {
                     return Ok(None);
                 }
-                let mut table = Table::new(rows.columns().to_vec());
+                let mut table = std::mem::take(table);
+                if table.columns() != rows.columns() {
+                    table = Table::new(rows.columns().to_vec());
+                }
                 let mut records = recycled.try_recv().unwrap_or_default();
                 let mut numbers = Vec::with_capacity(max_rows);
                 let mut unreadable = Vec::new();
@@ -183,7 +199,7 @@ impl Reader {
                     let row = *next_row;
                     match rows.read_record(&mut records[used])? {
                         CsvRecord::Row => {
-                            table.push_csv_record(&records[used]);
+                            table.set_csv_record(used, &records[used]);
                             numbers.push(row);
                             used += 1;
                         }
@@ -196,6 +212,7 @@ impl Reader {
                     *next_row += 1;
                 }
                 records.truncate(used);
+                table.truncate(used);
                 if *done && used == 0 && unreadable.is_empty() {
                     return Ok(None);
                 }
@@ -353,7 +370,7 @@ impl<'de> Deserialize<'de> for Shape {
 
 /// A record batch as a table: numbers (integers, floats, decimals) as
 /// numbers, booleans as booleans, text as text, null as missing; other
-/// types (dates, times, ...) as their text.
+/// types (dates, times, lists, ...) as the text Arrow shows for them.
 fn arrow_table(columns: &[String], batch: &RecordBatch) -> Result<Table> {
     let n = batch.num_rows();
     let mut cells: Vec<std::vec::IntoIter<Cell>> = Vec::with_capacity(columns.len());
@@ -388,11 +405,15 @@ fn arrow_cells(array: &ArrayRef) -> Result<Vec<Cell>> {
             let a = a.as_primitive::<Float64Type>();
             (0..n).map(|i| if a.is_valid(i) { Cell::Number(a.value(i)) } else { Cell::Missing }).collect()
         }
-        t => {
-            let a = arrow::compute::cast(array, &DataType::Utf8)
-                .map_err(|_| anyhow!("values of type {t} cannot be read as numbers or text"))?;
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..) => {
+            let a = arrow::compute::cast(array, &DataType::Utf8)?;
             let a = a.as_string::<i32>();
             (0..n).map(|i| if a.is_valid(i) { Cell::Text(a.value(i).to_string()) } else { Cell::Missing }).collect()
+        }
+        // Dates, times, binary, lists, ...: the text Arrow shows for them.
+        _ => {
+            let f = ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default())?;
+            (0..n).map(|i| if valid(i) { Cell::Text(f.value(i).to_string()) } else { Cell::Missing }).collect()
         }
     })
 }

@@ -13,18 +13,23 @@ use arrow::array::{ArrayRef, Float32Array, Float64Array, Int64Array, StringArray
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use csv::StringRecord;
-use manifest::Cell;
+use manifest::{Cell, Table};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
-use runtime_wasm::format::{cell_text, csv_header, csv_writer, rename_outputs, write_csv_row, write_json_lines};
+use runtime_wasm::format::{CsvOut, cell_text, rename_outputs, write_json_lines};
 use runtime_wasm::interface::{Interface, Prediction, Values};
 
 use super::BatchFormat;
 use super::input::{Chunk, Raw};
 
+/// Parquet row groups: at most this many rows, or about this many bytes
+/// (a row group is buffered whole before it is written).
+const ROW_GROUP_ROWS: usize = 128 * 1024;
+const ROW_GROUP_BYTES: usize = 64 << 20;
+
 enum Out {
-    Csv(csv::Writer<BufWriter<File>>),
+    Csv(CsvOut<BufWriter<File>>),
     JsonLines(BufWriter<File>, Vec<u8>),
     /// The Arrow writer is made when the output columns are known.
     Parquet(Option<File>, Option<(ArrowWriter<File>, SchemaRef)>),
@@ -54,7 +59,7 @@ impl Writer {
     ) -> Result<Writer> {
         let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
         let out = match format {
-            BatchFormat::Csv => Out::Csv(csv_writer(BufWriter::with_capacity(1 << 16, file))),
+            BatchFormat::Csv => Out::Csv(CsvOut::new(BufWriter::with_capacity(1 << 16, file))),
             BatchFormat::JsonLines => Out::JsonLines(BufWriter::with_capacity(1 << 16, file), Vec::new()),
             BatchFormat::Parquet => Out::Parquet(Some(file), None),
         };
@@ -62,8 +67,8 @@ impl Writer {
     }
 
     /// Appends a chunk's rows with their predictions.
-    pub fn write(&mut self, chunk: Chunk, p: &Prediction) -> Result<()> {
-        let rows = chunk.table.len();
+    pub fn write(&mut self, mut chunk: Chunk, p: &Prediction) -> Result<()> {
+        let rows = chunk.rows.len();
         if rows == 0 {
             return Ok(());
         }
@@ -73,27 +78,27 @@ impl Writer {
         let path = &self.path;
         let cannot = || format!("cannot write {}", path.display());
         match &mut self.out {
-            Out::Csv(w) => {
-                match &chunk.raw {
-                    Raw::Csv(records) => {
-                        for (r, record) in records.iter().enumerate() {
-                            write_csv_row(w, record, p, r).with_context(cannot)?;
-                        }
-                    }
-                    Raw::Cells | Raw::Arrow(_) => {
-                        for (r, row) in chunk.table.rows().enumerate() {
-                            write_csv_row(w, row.iter().map(cell_text), p, r).with_context(cannot)?;
-                        }
+            Out::Csv(w) => match &mut chunk.raw {
+                Raw::Csv(records) => {
+                    for (r, record) in records.iter_mut().enumerate() {
+                        w.csv_row(record, p, r).with_context(cannot)?;
                     }
                 }
-                if let Raw::Csv(records) = chunk.raw {
-                    // The reader may be gone already; then the buffers just go.
-                    let _ = self.recycle.send(records);
+                Raw::Cells | Raw::Arrow(_) => {
+                    for (r, row) in chunk.table.rows().enumerate() {
+                        w.row(row.iter().map(cell_text), p, r).with_context(cannot)?;
+                    }
                 }
-            }
+            },
             Out::JsonLines(w, buf) => {
                 buf.clear();
-                write_json_lines(&chunk.table, p, buf);
+                if let Raw::Csv(records) = &chunk.raw {
+                    let mut table = Table::new(self.columns.clone());
+                    records.iter().for_each(|r| table.push_csv_record(r));
+                    write_json_lines(&table, p, buf);
+                } else {
+                    write_json_lines(&chunk.table, p, buf);
+                }
                 w.write_all(buf).with_context(cannot)?;
             }
             Out::Parquet(_, w) => {
@@ -116,7 +121,15 @@ impl Writer {
                 arrays.extend(p.columns.iter().map(|c| output_array(&c.values)));
                 let batch = RecordBatch::try_new(schema.clone(), arrays)?;
                 w.write(&batch).with_context(cannot)?;
+                // A row group is held in memory until written: bound it by size too.
+                if w.in_progress_size() > ROW_GROUP_BYTES {
+                    w.flush().with_context(cannot)?;
+                }
             }
+        }
+        if let Raw::Csv(records) = chunk.raw {
+            // The reader may be gone already; then the buffers just go.
+            let _ = self.recycle.send(records);
         }
         Ok(())
     }
@@ -133,7 +146,7 @@ impl Writer {
         }
         let cannot = || format!("cannot write {}", self.path.display());
         match &mut self.out {
-            Out::Csv(w) => w.write_record(csv_header(&self.columns, p)).with_context(cannot)?,
+            Out::Csv(w) => w.header(&self.columns, p).with_context(cannot)?,
             Out::JsonLines(..) => {}
             Out::Parquet(file, w) => {
                 let mut fields: Vec<Field> = match &self.input_schema {
@@ -142,7 +155,10 @@ impl Writer {
                 };
                 fields.extend(p.columns.iter().map(|c| Field::new(&c.name, output_type(&c.values), false)));
                 let schema = Arc::new(Schema::new(fields));
-                let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+                let props = WriterProperties::builder()
+                    .set_compression(Compression::SNAPPY)
+                    .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+                    .build();
                 let Some(file) = file.take() else { bail!("the Parquet writer was started twice") };
                 *w = Some((ArrowWriter::try_new(file, schema.clone(), Some(props)).with_context(cannot)?, schema));
             }
