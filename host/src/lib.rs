@@ -5,6 +5,7 @@
 //! Prediction goes through `runtime-wasm`, the same engine the browser and
 //! the edge run, so a file predicted here gives byte-identical output there.
 
+pub mod batch;
 pub mod cli;
 pub mod openapi;
 pub mod ort_engine;

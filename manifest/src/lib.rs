@@ -18,7 +18,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use table::{Cell, Table};
+pub use table::{Cell, CsvRecord, CsvRows, JsonColumns, Table, parse_number};
 
 /// Key of the manifest entry in the ONNX model's `metadata_props`.
 pub const METADATA_KEY: &str = "citizen.manifest";
@@ -374,13 +374,23 @@ impl Manifest {
     pub fn encode(&self, table: &Table) -> Result<Vec<f32>, Error> {
         let fields = &self.signature.inputs;
         let columns: Vec<Option<usize>> = fields.iter().map(|f| table.column(&f.name)).collect();
-        let features: Vec<(usize, &Feature)> = self
+        // Each feature's field and what it takes from it, looked up once.
+        let features: Vec<(usize, Take)> = self
             .preprocessing
             .features
             .iter()
             .map(|feat| {
                 let ix = fields.iter().position(|f| f.name == feat.field()).unwrap_or(0);
-                (ix, feat)
+                let take = match feat {
+                    Feature::Numeric { center, scale, .. } => Take::Numeric(*center, *scale),
+                    Feature::OneHot { category, .. } => Take::OneHot(match fields.get(ix).map(|f| &f.kind) {
+                        Some(FieldKind::Categorical { categories }) => categories.iter().position(|c| c == category),
+                        _ => None,
+                    }),
+                    Feature::Ordinal { .. } => Take::Ordinal,
+                    Feature::Boolean { .. } => Take::Boolean,
+                };
+                (ix, take)
             })
             .collect();
         let width = features.len();
@@ -401,9 +411,9 @@ impl Manifest {
                 };
             }
             let dst = &mut out[r * width..(r + 1) * width];
-            for (slot, (ix, feature)) in dst.iter_mut().zip(&features) {
+            for (slot, (ix, take)) in dst.iter_mut().zip(&features) {
                 if let Some(v) = &values[*ix] {
-                    *slot = v.feature(feature);
+                    *slot = v.feature(take);
                 }
             }
         }
@@ -411,21 +421,31 @@ impl Manifest {
     }
 }
 
-/// A validated cell.
+/// What a feature takes from its field's validated value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Take {
+    Numeric(f64, f64),
+    /// The index of the feature's category in the field's list.
+    OneHot(Option<usize>),
+    Ordinal,
+    Boolean,
+}
+
+/// A validated cell; a category is its index in the field's list.
 #[derive(Debug, Clone, PartialEq)]
 enum Encoded {
     Number(f64),
-    Category(usize, String),
+    Category(usize),
     Bool(bool),
 }
 
 impl Encoded {
-    fn feature(&self, feature: &Feature) -> f32 {
-        match (self, feature) {
-            (Encoded::Number(x), Feature::Numeric { center, scale, .. }) => ((x - center) / scale) as f32,
-            (Encoded::Category(_, c), Feature::OneHot { category, .. }) => f32::from(u8::from(c == category)),
-            (Encoded::Category(ix, _), Feature::Ordinal { .. }) => *ix as f32,
-            (Encoded::Bool(b), Feature::Boolean { .. }) => f32::from(u8::from(*b)),
+    fn feature(&self, take: &Take) -> f32 {
+        match (self, take) {
+            (Encoded::Number(x), Take::Numeric(center, scale)) => ((x - center) / scale) as f32,
+            (Encoded::Category(ix), Take::OneHot(category)) => f32::from(u8::from(Some(*ix) == *category)),
+            (Encoded::Category(ix), Take::Ordinal) => *ix as f32,
+            (Encoded::Bool(b), Take::Boolean) => f32::from(u8::from(*b)),
             // `Manifest::validate` pairs each feature with a field of the right kind.
             _ => f32::NAN,
         }
@@ -445,20 +465,20 @@ fn resolve(field: &Field, cell: &Cell) -> Result<Encoded, String> {
 fn encode_cell(field: &Field, cell: &Cell) -> Result<Encoded, String> {
     match (&field.kind, cell) {
         (FieldKind::Numeric { .. }, Cell::Number(x)) => number(*x),
-        (FieldKind::Numeric { .. }, Cell::Text(s)) => match s.trim().parse::<f64>() {
-            Ok(x) => number(x),
-            Err(_) => Err(format!("expected a number, found {:?}", s)),
+        (FieldKind::Numeric { .. }, Cell::Text(s)) => match table::parse_number(s) {
+            Some(x) => number(x),
+            None => Err(format!("expected a number, found {:?}", s)),
         },
         (FieldKind::Numeric { .. }, Cell::Bool(b)) => Err(format!("expected a number, found the boolean {b}")),
         (FieldKind::Categorical { categories }, cell) => {
-            let text = match cell {
-                Cell::Text(s) => s.clone(),
-                Cell::Number(x) => Cell::Number(*x).to_string(),
-                Cell::Bool(b) => b.to_string(),
-                Cell::Missing => String::new(),
+            let text: std::borrow::Cow<str> = match cell {
+                Cell::Text(s) => s.as_str().into(),
+                Cell::Number(x) => Cell::Number(*x).to_string().into(),
+                Cell::Bool(b) => b.to_string().into(),
+                Cell::Missing => "".into(),
             };
             match categories.iter().position(|c| *c == text) {
-                Some(ix) => Ok(Encoded::Category(ix, text)),
+                Some(ix) => Ok(Encoded::Category(ix)),
                 None => Err(format!("unknown category {:?}; expected one of {}", text, list(categories))),
             }
         }
@@ -483,10 +503,14 @@ fn number(x: f64) -> Result<Encoded, String> {
 
 /// Reads yes/no the ways spreadsheets write it.
 pub fn parse_bool(s: &str) -> Option<bool> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "yes" | "y" | "true" | "t" | "1" => Some(true),
-        "no" | "n" | "false" | "f" | "0" => Some(false),
-        _ => None,
+    let s = table::trim(s);
+    let is = |words: [&str; 5]| words.iter().any(|w| s.eq_ignore_ascii_case(w));
+    if is(["yes", "y", "true", "t", "1"]) {
+        Some(true)
+    } else if is(["no", "n", "false", "f", "0"]) {
+        Some(false)
+    } else {
+        None
     }
 }
 

@@ -34,9 +34,18 @@ impl Cell {
     /// A CSV cell: empty, `NA`, `N/A` and `null` are missing (the ways R,
     /// pandas and spreadsheets write it); everything else is text.
     pub fn from_csv(s: &str) -> Cell {
-        match s.trim() {
-            "" | "NA" | "N/A" | "null" | "NULL" => Cell::Missing,
-            _ => Cell::Text(s.to_string()),
+        if csv_missing(s) { Cell::Missing } else { Cell::Text(s.to_string()) }
+    }
+
+    /// Makes this cell `Cell::from_csv(s)`, reusing its text's buffer.
+    pub fn set_csv(&mut self, s: &str) {
+        match self {
+            _ if csv_missing(s) => *self = Cell::Missing,
+            Cell::Text(t) => {
+                t.clear();
+                t.push_str(s);
+            }
+            _ => *self = Cell::Text(s.to_string()),
         }
     }
 
@@ -44,11 +53,61 @@ impl Cell {
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Cell::Number(x) => Some(*x),
-            Cell::Text(s) => s.trim().parse().ok(),
+            Cell::Text(s) => parse_number(s),
             Cell::Bool(b) => Some(f64::from(u8::from(*b))),
             Cell::Missing => None,
         }
     }
+}
+
+fn csv_missing(s: &str) -> bool {
+    matches!(trim(s), "" | "NA" | "N/A" | "null" | "NULL")
+}
+
+/// `str::trim`, with a shortcut for the common case of nothing to trim.
+pub(crate) fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
+/// A number written as text, surrounding whitespace ignored: exactly
+/// `s.trim().parse::<f64>().ok()`, with a shortcut for plain decimals (up to
+/// 19 digits, a value below 2^53 before the point is placed, at most 22
+/// digits after it), which are exact in f64 and divided once by an exact
+/// power of ten: the correctly rounded result, as the standard parser gives.
+pub fn parse_number(s: &str) -> Option<f64> {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22,
+    ];
+    let s = trim(s);
+    let b = s.as_bytes();
+    let (negative, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let mut mantissa: u64 = 0;
+    let mut count = 0;
+    let mut point = None;
+    for (i, &c) in digits.iter().enumerate() {
+        match c {
+            b'0'..=b'9' if count < 19 => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                count += 1;
+            }
+            b'.' if point.is_none() => point = Some(digits.len() - i - 1),
+            _ => return s.parse().ok(),
+        }
+    }
+    let decimals = point.unwrap_or(0);
+    if count == 0 || mantissa > 1 << 53 || decimals >= POW10.len() {
+        return s.parse().ok();
+    }
+    let x = mantissa as f64 / POW10[decimals];
+    Some(if negative { -x } else { x })
 }
 
 impl fmt::Display for Cell {
@@ -125,20 +184,47 @@ impl Table {
 
     /// Reads CSV with a header row. A UTF-8 byte-order mark is skipped; a row
     /// with a different number of fields than the header is an error that
-    /// names the line.
+    /// names the line. Built on [`CsvRows`], which reads the same dialect in
+    /// chunks.
     pub fn from_csv(bytes: &[u8]) -> Result<Table, Error> {
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
-        let headers = reader.headers().map_err(csv_error)?.clone();
-        if headers.is_empty() {
-            return Err(input_error("the CSV has no header row"));
-        }
-        let mut table = Table::new(headers.iter().map(|h| h.trim().to_string()).collect());
+        let mut rows = CsvRows::new(bytes)?;
+        let mut table = Table::new(rows.columns().to_vec());
         let mut record = csv::StringRecord::new();
-        while reader.read_record(&mut record).map_err(csv_error)? {
-            table.cells.extend(record.iter().map(Cell::from_csv));
+        loop {
+            match rows.read_record(&mut record)? {
+                CsvRecord::Row => table.push_csv_record(&record),
+                CsvRecord::Bad(reason) => return Err(input_error(reason)),
+                CsvRecord::End => return Ok(table),
+            }
         }
-        Ok(table)
+    }
+
+    /// Appends a CSV record read by [`CsvRows`], each field read by
+    /// [`Cell::from_csv`]. The record must have one field per column
+    /// ([`CsvRows::read_record`] checks it).
+    pub fn push_csv_record(&mut self, record: &csv::StringRecord) {
+        debug_assert_eq!(record.len(), self.columns.len());
+        self.cells.extend(record.iter().map(Cell::from_csv));
+    }
+
+    /// Sets row `i` (or appends it, when `i` is the number of rows) to a CSV
+    /// record, as [`Table::push_csv_record`] would, reusing the text buffers
+    /// of the cells it overwrites: a reader that refills one table chunk
+    /// after chunk allocates nothing once warm.
+    pub fn set_csv_record(&mut self, i: usize, record: &csv::StringRecord) {
+        let w = self.columns.len();
+        if i >= self.len() {
+            self.push_csv_record(record);
+            return;
+        }
+        for (cell, field) in self.cells[i * w..(i + 1) * w].iter_mut().zip(record.iter()) {
+            cell.set_csv(field);
+        }
+    }
+
+    /// Keeps the first `rows` rows.
+    pub fn truncate(&mut self, rows: usize) {
+        self.cells.truncate(rows * self.columns.len());
     }
 
     /// Reads JSON: an array of row objects, one row object, an object of
@@ -191,55 +277,183 @@ impl Table {
     }
 
     fn from_json_rows<'a>(rows: impl Iterator<Item = &'a serde_json::Value>) -> Result<Table, Error> {
-        use serde_json::Value;
-        let rows: Vec<&Value> = rows.collect();
-        let mut columns: Vec<String> = Vec::new();
-        let mut positional = 0usize;
+        let rows: Vec<&serde_json::Value> = rows.collect();
+        let mut columns = JsonColumns::default();
         for (i, row) in rows.iter().enumerate() {
-            match row {
-                Value::Object(map) => {
-                    for k in map.keys() {
-                        if !columns.iter().any(|c| c == k) {
-                            columns.push(k.clone());
-                        }
-                    }
-                }
-                Value::Array(a) => positional = positional.max(a.len()),
-                other => {
-                    return Err(input_error(format!(
-                        "row {}: expected an object of field values, found {}",
-                        i + 1,
-                        kind(other)
-                    )));
-                }
-            }
+            columns.add(row).map_err(|reason| input_error(format!("row {}: {reason}", i + 1)))?;
         }
-        if positional > 0 && !columns.is_empty() {
-            return Err(input_error("rows mix objects and arrays"));
-        }
-        if positional > 0 {
-            columns = (1..=positional).map(|i| format!("column_{i}")).collect();
-        }
-        let mut table = Table::new(columns);
+        let mut table = Table::new(columns.finish()?);
         for (i, row) in rows.iter().enumerate() {
-            match row {
-                Value::Object(map) => table
-                    .cells
-                    .extend(table.columns.iter().map(|c| map.get(c).map(Cell::from_json).unwrap_or(Cell::Missing))),
-                Value::Array(a) => {
-                    if a.len() != positional {
-                        return Err(input_error(format!(
-                            "row {} has {} values, other rows have {positional}",
-                            i + 1,
-                            a.len()
-                        )));
-                    }
-                    table.cells.extend(a.iter().map(Cell::from_json));
-                }
-                _ => unreachable!("checked above"),
-            }
+            table.push_json_row(row).map_err(|reason| input_error(format!("row {}: {reason}", i + 1)))?;
         }
         Ok(table)
+    }
+
+    /// Appends one JSON row: an object (cells by column name; a column the
+    /// object lacks is missing) or an array (one value per column, in order).
+    /// The error says what is wrong with the row.
+    pub fn push_json_row(&mut self, row: &serde_json::Value) -> Result<(), String> {
+        use serde_json::Value;
+        match row {
+            Value::Object(map) => {
+                let cells = self.columns.iter().map(|c| map.get(c).map(Cell::from_json).unwrap_or(Cell::Missing));
+                self.cells.extend(cells);
+                Ok(())
+            }
+            Value::Array(a) if a.len() == self.columns.len() => {
+                self.cells.extend(a.iter().map(Cell::from_json));
+                Ok(())
+            }
+            Value::Array(a) => Err(format!("the row has {} values, other rows have {}", a.len(), self.columns.len())),
+            other => Err(format!("expected an object of field values, found {}", kind(other))),
+        }
+    }
+}
+
+/// The columns of JSON rows, gathered one row at a time: the keys of the
+/// objects in order of first appearance, or `column_1..column_n` for rows
+/// given as arrays (`n` the longest). [`Table::from_json`] and
+/// [`Table::from_json_lines`] use it, and so can a reader that streams rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JsonColumns {
+    columns: Vec<String>,
+    positional: usize,
+}
+
+impl JsonColumns {
+    /// Takes in one row's columns; anything but an object or an array is an
+    /// error naming what it is.
+    pub fn add(&mut self, row: &serde_json::Value) -> Result<(), String> {
+        match row {
+            serde_json::Value::Object(map) => {
+                for k in map.keys() {
+                    self.add_key(k);
+                }
+                Ok(())
+            }
+            serde_json::Value::Array(a) => {
+                self.add_array(a.len());
+                Ok(())
+            }
+            other => Err(format!("expected an object of field values, found {}", kind(other))),
+        }
+    }
+
+    /// One key of an object row.
+    pub fn add_key(&mut self, key: &str) {
+        if !self.columns.iter().any(|c| c == key) {
+            self.columns.push(key.to_string());
+        }
+    }
+
+    /// An array row of `len` values.
+    pub fn add_array(&mut self, len: usize) {
+        self.positional = self.positional.max(len);
+    }
+
+    /// The columns; rows that mix objects and arrays are an error.
+    pub fn finish(self) -> Result<Vec<String>, Error> {
+        if self.positional > 0 && !self.columns.is_empty() {
+            return Err(input_error("rows mix objects and arrays"));
+        }
+        if self.positional > 0 {
+            return Ok((1..=self.positional).map(|i| format!("column_{i}")).collect());
+        }
+        Ok(self.columns)
+    }
+}
+
+/// CSV rows read one record at a time from any reader, in the dialect of
+/// [`Table::from_csv`] (which is built on it): a header row whose names are
+/// trimmed, a UTF-8 byte-order mark skipped, quoted fields, every row as wide
+/// as the header. Reads big files in chunks without holding them whole; the
+/// records keep their text exactly as written, so a writer can copy them.
+pub struct CsvRows<R> {
+    reader: csv::Reader<SkipBom<R>>,
+    columns: Vec<String>,
+}
+
+/// What [`CsvRows::read_record`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CsvRecord {
+    /// A row as wide as the header.
+    Row,
+    /// A row that cannot be read (a different number of fields than the
+    /// header, not UTF-8), with the reason naming its line; reading can go on.
+    Bad(String),
+    /// No more rows.
+    End,
+}
+
+impl<R: std::io::Read> CsvRows<R> {
+    /// Reads the header row.
+    pub fn new(input: R) -> Result<CsvRows<R>, Error> {
+        let input = SkipBom { inner: input, head: [0; 3], pos: 0, len: 0, started: false };
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(input);
+        let headers = reader.headers().map_err(csv_error)?;
+        if headers.is_empty() {
+            return Err(input_error("the CSV has no header row"));
+        }
+        let columns = headers.iter().map(|h| h.trim().to_string()).collect();
+        Ok(CsvRows { reader, columns })
+    }
+
+    /// The header's names, trimmed.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// Reads the next row into `record`. An error is one that stops reading
+    /// (the input cannot be read any further).
+    pub fn read_record(&mut self, record: &mut csv::StringRecord) -> Result<CsvRecord, Error> {
+        match self.reader.read_record(record) {
+            Ok(true) => Ok(CsvRecord::Row),
+            Ok(false) => Ok(CsvRecord::End),
+            Err(e) if matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }) => {
+                Ok(CsvRecord::Bad(csv_error(e).to_string()))
+            }
+            Err(e) => Err(csv_error(e)),
+        }
+    }
+
+    /// Bytes of the input read so far (a byte-order mark not counted).
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.position().byte()
+    }
+}
+
+/// A reader that drops a leading UTF-8 byte-order mark.
+struct SkipBom<R> {
+    inner: R,
+    head: [u8; 3],
+    pos: usize,
+    len: usize,
+    started: bool,
+}
+
+impl<R: std::io::Read> std::io::Read for SkipBom<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !self.started {
+            while self.len < 3 {
+                match self.inner.read(&mut self.head[self.len..]) {
+                    Ok(0) => break,
+                    Ok(n) => self.len += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            self.started = true;
+            if self.head[..self.len] == *b"\xEF\xBB\xBF" {
+                self.len = 0;
+            }
+        }
+        if self.pos < self.len {
+            let n = (self.len - self.pos).min(buf.len());
+            buf[..n].copy_from_slice(&self.head[self.pos..self.pos + n]);
+            self.pos += n;
+            return Ok(n);
+        }
+        self.inner.read(buf)
     }
 }
 

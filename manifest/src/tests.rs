@@ -116,3 +116,106 @@ fn bad_tables_are_clear_errors() {
     assert!(e.starts_with("line 2: invalid JSON"), "{e}");
     assert!(Table::from_csv(b"\xff\xfe,a\n1,2\n").is_err());
 }
+
+#[test]
+fn csv_rows_stream_the_from_csv_dialect_and_go_on_after_a_bad_row() {
+    // A reader that gives one byte at a time: the byte-order mark and quoted
+    // fields are read across reads.
+    struct Trickle<'a>(&'a [u8]);
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let Some((&b, rest)) = self.0.split_first() else { return Ok(0) };
+            buf[0] = b;
+            self.0 = rest;
+            Ok(1)
+        }
+    }
+    let text = b"\xEF\xBB\xBF\"\", a ,b\n1,\"x, y\",NA\n2,only\n3,\"q\"\"\",\n";
+    let mut rows = crate::CsvRows::new(Trickle(text)).unwrap();
+    assert_eq!(rows.columns(), ["", "a", "b"]);
+    let mut record = csv::StringRecord::new();
+    let mut table = Table::new(rows.columns().to_vec());
+    let mut bad = Vec::new();
+    loop {
+        match rows.read_record(&mut record).unwrap() {
+            crate::CsvRecord::Row => table.push_csv_record(&record),
+            crate::CsvRecord::Bad(reason) => bad.push(reason),
+            crate::CsvRecord::End => break,
+        }
+    }
+    assert_eq!(bad, ["line 3: the row has 2 fields, but the header has 3"]);
+    assert_eq!(table.len(), 2);
+    assert_eq!(table.row(0), [Cell::Text("1".into()), Cell::Text("x, y".into()), Cell::Missing]);
+    assert_eq!(table.row(1), [Cell::Text("3".into()), Cell::Text("q\"".into()), Cell::Missing]);
+    assert_eq!(rows.bytes_read(), text.len() as u64 - 3);
+    // Table::from_csv reads the same dialect and stops at the bad row.
+    let e = Table::from_csv(text).unwrap_err().to_string();
+    assert_eq!(e, "line 3: the row has 2 fields, but the header has 3");
+}
+
+#[test]
+fn parse_number_is_the_standard_parser() {
+    let mut cases: Vec<String> = [
+        "0",
+        "-0",
+        "+0",
+        "1.8",
+        "15.9",
+        "0.1",
+        ".5",
+        "5.",
+        "-.5",
+        "+7",
+        " 42 ",
+        "\t3.25\n",
+        "1e3",
+        "1E-3",
+        "inf",
+        "-inf",
+        "NaN",
+        "nan",
+        "infinity",
+        "",
+        ".",
+        "-",
+        "+",
+        "1.2.3",
+        "1,5",
+        "0x10",
+        "١٢",
+        "\u{3000}12\u{3000}",
+        "9007199254740993",
+        "9007199254740992",
+        "9007199254740992.5",
+        "12345678901234567890",
+        "0.0000000000000000000001",
+        "0.00000000000000000000001",
+        "123456789012345678.9",
+        "00000000000000000001.5",
+        "1_000",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // Seeded random decimals of every length and scale.
+    let mut state: u64 = 1;
+    for _ in 0..200_000 {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let digits = (state >> 59) as usize + 1;
+        let mut s: String = (0..digits).map(|i| char::from(b'0' + ((state >> (i * 3 % 50)) % 10) as u8)).collect();
+        let point = (state >> 40) as usize % (digits + 2);
+        if point <= digits && state & 1 == 0 {
+            s.insert(point, '.');
+        }
+        if state & 2 == 0 {
+            s.insert(0, '-');
+        }
+        cases.push(s);
+    }
+    for s in &cases {
+        let expected = s.trim().parse::<f64>().ok();
+        let got = crate::parse_number(s);
+        assert_eq!(got.map(f64::to_bits), expected.map(f64::to_bits), "{s:?}: {got:?} vs {expected:?}");
+        assert_eq!(Cell::Text(s.clone()).as_f64().map(f64::to_bits), expected.map(f64::to_bits), "{s:?}");
+    }
+}

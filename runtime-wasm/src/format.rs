@@ -1,6 +1,8 @@
 //! Files in and out: CSV, JSON Lines and JSON. One implementation for the
 //! CLI, the browser and the edge, so their outputs are byte-identical.
 
+use std::borrow::Cow;
+
 use manifest::{Cell, Table};
 use serde_json::{Map, Value};
 
@@ -74,29 +76,18 @@ pub fn predict_file(model: &Model, input: &[u8], from: Format, to: Format) -> Re
 
 /// Writes the input rows followed by the prediction's columns. An output
 /// whose name is already an input column is written as `predicted_<name>`.
+///
+/// The pieces are public ([`rename_outputs`], [`CsvOut`], [`cell_text`],
+/// [`write_json_lines`]) so that a writer
+/// that streams a big file in chunks writes the very same bytes.
 pub fn write(input: &[u8], from: Format, table: &Table, p: &Prediction, to: Format) -> Result<Vec<u8>, Error> {
-    let renamed;
-    let p = if p.columns.iter().any(|c| table.column(&c.path.0).is_some()) {
-        let mut q = p.clone();
-        for c in &mut q.columns {
-            if table.column(&c.path.0).is_some() {
-                c.path.0 = format!("predicted_{}", c.path.0);
-                c.name = format!("predicted_{}", c.name);
-            }
-        }
-        renamed = q;
-        &renamed
-    } else {
-        p
-    };
+    let p = rename_outputs(table.columns(), p);
+    let p = p.as_ref();
     match to {
         Format::Csv => write_csv(input, from, table, p),
         Format::JsonLines => {
             let mut out = Vec::new();
-            for row in json_rows(table, p) {
-                out.extend_from_slice(Value::Object(row).to_string().as_bytes());
-                out.push(b'\n');
-            }
+            write_json_lines(table, p, &mut out);
             Ok(out)
         }
         Format::Json => {
@@ -105,6 +96,110 @@ pub fn write(input: &[u8], from: Format, table: &Table, p: &Prediction, to: Form
             out.push(b'\n');
             Ok(out)
         }
+    }
+}
+
+/// The prediction with every output named like an input column (one of
+/// `columns`) renamed `predicted_<name>`.
+pub fn rename_outputs<'a>(columns: &[String], p: &'a Prediction) -> Cow<'a, Prediction> {
+    let taken = |name: &str| columns.iter().any(|c| c == name);
+    if !p.columns.iter().any(|c| taken(&c.path.0)) {
+        return Cow::Borrowed(p);
+    }
+    let mut q = p.clone();
+    for c in &mut q.columns {
+        if taken(&c.path.0) {
+            c.path.0 = format!("predicted_{}", c.path.0);
+            c.name = format!("predicted_{}", c.name);
+        }
+    }
+    Cow::Owned(q)
+}
+
+/// The header of a CSV output: the input columns, then the (renamed) outputs.
+fn csv_header(columns: &[String], p: &Prediction) -> Vec<String> {
+    let mut header: Vec<String> = columns.to_vec();
+    header.extend(p.headers().into_iter().map(String::from));
+    header
+}
+
+/// The CSV writer of every output: the csv crate's defaults (comma, quotes
+/// only where needed, `\n` line ends).
+pub fn csv_writer<W: std::io::Write>(w: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new().from_writer(w)
+}
+
+/// Writes CSV output rows: the input fields, then a row of the prediction.
+/// Holds its buffers, so a writer of many rows allocates nothing per row.
+pub struct CsvOut<W: std::io::Write> {
+    w: csv::Writer<W>,
+    record: csv::ByteRecord,
+    text: String,
+}
+
+impl<W: std::io::Write> CsvOut<W> {
+    pub fn new(w: W) -> CsvOut<W> {
+        CsvOut { w: csv_writer(w), record: csv::ByteRecord::new(), text: String::new() }
+    }
+
+    /// Writes the header: the input columns, then the (renamed) outputs.
+    pub fn header(&mut self, columns: &[String], p: &Prediction) -> Result<(), Error> {
+        self.w.write_record(csv_header(columns, p)).map_err(csv_write_error)
+    }
+
+    /// Writes one row: the input fields, then row `r` of the prediction.
+    pub fn row<S: AsRef<[u8]>>(
+        &mut self,
+        fields: impl IntoIterator<Item = S>,
+        p: &Prediction,
+        r: usize,
+    ) -> Result<(), Error> {
+        self.record.clear();
+        for f in fields {
+            self.record.push_field(f.as_ref());
+        }
+        for c in &p.columns {
+            self.text.clear();
+            c.values.push_text(r, &mut self.text);
+            self.record.push_field(self.text.as_bytes());
+        }
+        self.w.write_byte_record(&self.record).map_err(csv_write_error)
+    }
+
+    /// Writes one row of a CSV input: `record` as read, then row `r` of the
+    /// prediction. The same bytes as [`CsvOut::row`], without copying the
+    /// input fields: the outputs are appended to `record` for the write and
+    /// taken off again.
+    pub fn csv_row(&mut self, record: &mut csv::StringRecord, p: &Prediction, r: usize) -> Result<(), Error> {
+        let fields = record.len();
+        for c in &p.columns {
+            self.text.clear();
+            c.values.push_text(r, &mut self.text);
+            record.push_field(&self.text);
+        }
+        let written = self.w.write_byte_record(record.as_byte_record()).map_err(csv_write_error);
+        record.truncate(fields);
+        written
+    }
+
+    pub fn flush(&mut self) -> Result<(), Error> {
+        self.w.flush().map_err(|e| Error::Run(format!("writing CSV: {e}")))
+    }
+
+    pub fn into_inner(self) -> Result<W, Error> {
+        self.w.into_inner().map_err(|e| Error::Run(format!("writing CSV: {e}")))
+    }
+}
+
+fn csv_write_error(e: csv::Error) -> Error {
+    Error::Run(format!("writing CSV: {e}"))
+}
+
+/// Writes one JSON object per row: the input cells, then the outputs.
+pub fn write_json_lines(table: &Table, p: &Prediction, out: &mut Vec<u8>) {
+    for row in json_rows(table, p) {
+        out.extend_from_slice(Value::Object(row).to_string().as_bytes());
+        out.push(b'\n');
     }
 }
 
@@ -124,7 +219,8 @@ fn json_rows(table: &Table, p: &Prediction) -> Vec<Map<String, Value>> {
         .collect()
 }
 
-fn cell_json(c: &Cell) -> Value {
+/// A cell as a JSON value: missing is `null`.
+pub fn cell_json(c: &Cell) -> Value {
     match c {
         Cell::Missing => Value::Null,
         Cell::Number(x) => serde_json::Number::from_f64(*x).map(Value::Number).unwrap_or(Value::Null),
@@ -133,37 +229,31 @@ fn cell_json(c: &Cell) -> Value {
     }
 }
 
+/// A cell as CSV text, for input that was not CSV: missing is empty.
+pub fn cell_text(c: &Cell) -> String {
+    match c {
+        Cell::Missing => String::new(),
+        Cell::Number(x) => x.to_string(),
+        Cell::Text(s) => s.clone(),
+        Cell::Bool(b) => b.to_string(),
+    }
+}
+
 fn write_csv(input: &[u8], from: Format, table: &Table, p: &Prediction) -> Result<Vec<u8>, Error> {
-    let err = |e: csv::Error| Error::Run(format!("writing CSV: {e}"));
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    let mut header: Vec<String> = table.columns().to_vec();
-    header.extend(p.headers().into_iter().map(String::from));
-    w.write_record(&header).map_err(err)?;
-    let outputs = |r: usize| p.columns.iter().map(move |c| c.values.text(r));
+    let mut w = CsvOut::new(Vec::new());
+    w.header(table.columns(), p)?;
     if from == Format::Csv {
         // Input cells are written back exactly as they were read.
         let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
         let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(input);
         for (r, record) in reader.records().enumerate() {
             let record = record.map_err(|e| Error::Input(manifest::Error::Input(e.to_string())))?;
-            let mut fields: Vec<String> = record.iter().map(String::from).collect();
-            fields.extend(outputs(r));
-            w.write_record(&fields).map_err(err)?;
+            w.row(&record, p, r)?;
         }
     } else {
         for (r, row) in table.rows().enumerate() {
-            let mut fields: Vec<String> = row
-                .iter()
-                .map(|c| match c {
-                    Cell::Missing => String::new(),
-                    Cell::Number(x) => x.to_string(),
-                    Cell::Text(s) => s.clone(),
-                    Cell::Bool(b) => b.to_string(),
-                })
-                .collect();
-            fields.extend(outputs(r));
-            w.write_record(&fields).map_err(err)?;
+            w.row(row.iter().map(cell_text), p, r)?;
         }
     }
-    w.into_inner().map_err(|e| Error::Run(format!("writing CSV: {e}")))
+    w.into_inner()
 }

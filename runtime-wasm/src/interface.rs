@@ -152,12 +152,24 @@ impl Values {
     /// The value as text, written the same way on every target: floats in
     /// their shortest round-trip form.
     pub fn text(&self, row: usize) -> String {
-        match self {
-            Values::F32(v) => v[row].to_string(),
-            Values::F64(v) => v[row].to_string(),
-            Values::I64(v) => v[row].to_string(),
-            Values::Text(v) => v[row].clone(),
-        }
+        let mut s = String::new();
+        self.push_text(row, &mut s);
+        s
+    }
+
+    /// Appends [`Values::text`] to `out`, without allocating.
+    pub fn push_text(&self, row: usize, out: &mut String) {
+        use std::fmt::Write;
+        // Writing to a String cannot fail.
+        let _ = match self {
+            Values::F32(v) => write!(out, "{}", v[row]),
+            Values::F64(v) => write!(out, "{}", v[row]),
+            Values::I64(v) => write!(out, "{}", v[row]),
+            Values::Text(v) => {
+                out.push_str(&v[row]);
+                Ok(())
+            }
+        };
     }
 
     pub fn number(&self, row: usize) -> Option<f64> {

@@ -227,7 +227,7 @@ async fn submit(
                 .map_err(|e| ApiError::bad_request("invalid_json", format!("send {{\"path\": \"datasets/...\"}}: {e}")))?;
             let path = StorePath::parse(&req.path)
                 .ok()
-                .filter(|p| req.path.starts_with("datasets/") || req.path.starts_with("uploads/"))
+                .filter(|p| p.as_ref().starts_with("datasets/") || p.as_ref().starts_with("uploads/"))
                 .filter(|_| !req.path.contains(".."))
                 .ok_or_else(|| ApiError::bad_request("invalid_path", "a batch may read files under datasets/ or uploads/ of the store"))?;
             let format = BatchFormat::from_path(std::path::Path::new(&req.path)).ok_or_else(|| {

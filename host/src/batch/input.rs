@@ -1,0 +1,419 @@
+//! Reading an input file a chunk of rows at a time, with the runtime's own
+//! readers of rows and cells (`manifest::CsvRows`, `Table::push_json_row`).
+
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Seek};
+use std::path::Path;
+use std::sync::mpsc::Receiver;
+
+use anyhow::{Context, Result, anyhow};
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
+use arrow::datatypes::{DataType, Float32Type, Float64Type, SchemaRef};
+use arrow::record_batch::RecordBatch;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use csv::StringRecord;
+use manifest::{Cell, CsvRecord, CsvRows, JsonColumns, Table};
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::BatchFormat;
+
+/// One problem with one input row.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Problem {
+    /// 1-based data row number in the input file.
+    pub row: u64,
+    /// The field to blame, or empty.
+    pub field: String,
+    pub reason: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "row {}: {}", self.row, self.reason)
+        } else {
+            write!(f, "row {}, field `{}`: {}", self.row, self.field, self.reason)
+        }
+    }
+}
+
+/// The input side of a chunk, kept to write the rows back.
+pub(super) enum Raw {
+    /// CSV records exactly as written, one per table row.
+    Csv(Vec<StringRecord>),
+    /// The table's cells are all there is (JSON Lines).
+    Cells,
+    /// The Parquet record batch, one row per table row.
+    Arrow(RecordBatch),
+}
+
+/// Rows read from the input, in order.
+pub(super) struct Chunk {
+    /// The 1-based input row number of each good row.
+    pub rows: Vec<u64>,
+    /// The good rows' cells. Once a CSV chunk is validated its table goes
+    /// back to the reader ([`Reader::reuse`]) and this one is empty: the
+    /// records are what is written.
+    pub table: Table,
+    pub raw: Raw,
+    /// Rows that could not be read (they are not in `table`).
+    pub unreadable: Vec<Problem>,
+    /// Input bytes read up to the end of this chunk.
+    pub bytes_done: u64,
+}
+
+impl Chunk {
+    /// Keeps the rows whose `keep` is true.
+    pub fn retain(&mut self, keep: &[bool]) -> Result<()> {
+        let mut table = Table::new(self.table.columns().to_vec());
+        for (row, _) in self.table.rows().zip(keep).filter(|(_, k)| **k) {
+            table.push_row(row.to_vec())?;
+        }
+        self.table = table;
+        let mut it = keep.iter();
+        self.rows.retain(|_| *it.next().unwrap_or(&false));
+        match &mut self.raw {
+            Raw::Csv(records) => {
+                let mut it = keep.iter();
+                records.retain(|_| *it.next().unwrap_or(&false));
+            }
+            Raw::Cells => {}
+            Raw::Arrow(batch) => {
+                *batch = arrow::compute::filter_record_batch(batch, &BooleanArray::from(keep.to_vec()))?
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An open input file.
+pub(super) enum Reader {
+    Csv {
+        rows: CsvRows<BufReader<File>>,
+        next_row: u64,
+        done: bool,
+        /// The table each chunk is read into, refilled in place.
+        table: Table,
+        /// Record buffers the writer is done with, to read into again.
+        recycled: Receiver<Vec<StringRecord>>,
+    },
+    JsonLines {
+        file: BufReader<File>,
+        columns: Vec<String>,
+        next_row: u64,
+        line: u64,
+        bytes: u64,
+        buf: Vec<u8>,
+        done: bool,
+    },
+    Parquet {
+        batches: ParquetRecordBatchReader,
+        schema: SchemaRef,
+        columns: Vec<String>,
+        next_row: u64,
+        total_rows: u64,
+        file_len: u64,
+    },
+}
+
+impl Reader {
+    pub fn open(
+        path: &Path,
+        format: BatchFormat,
+        chunk_rows: usize,
+        recycled: Receiver<Vec<StringRecord>>,
+    ) -> Result<Reader> {
+        let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        Ok(match format {
+            BatchFormat::Csv => {
+                let rows = CsvRows::new(BufReader::with_capacity(1 << 16, file)).context("not a readable CSV file")?;
+                Reader::Csv { rows, next_row: 1, done: false, table: Table::default(), recycled }
+            }
+            BatchFormat::JsonLines => {
+                let mut file = BufReader::with_capacity(1 << 16, file);
+                let columns = json_columns(&mut file)?;
+                file.rewind().with_context(|| format!("cannot read {}", path.display()))?;
+                Reader::JsonLines { file, columns, next_row: 1, line: 0, bytes: 0, buf: Vec::new(), done: false }
+            }
+            BatchFormat::Parquet => {
+                let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
+                let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+                    .map_err(|e| anyhow!("not a readable Parquet file ({e})"))?;
+                let total_rows = builder.metadata().file_metadata().num_rows().max(0) as u64;
+                let schema = builder.schema().clone();
+                let columns = schema.fields().iter().map(|f| f.name().clone()).collect();
+                let batches = builder
+                    .with_batch_size(chunk_rows)
+                    .build()
+                    .map_err(|e| anyhow!("not a readable Parquet file ({e})"))?;
+                Reader::Parquet { batches, schema, columns, next_row: 1, total_rows, file_len }
+            }
+        })
+    }
+
+    /// The input's columns: the CSV header, every key of the JSON rows, the
+    /// Parquet schema's fields.
+    pub fn columns(&self) -> &[String] {
+        match self {
+            Reader::Csv { rows, .. } => rows.columns(),
+            Reader::JsonLines { columns, .. } | Reader::Parquet { columns, .. } => columns,
+        }
+    }
+
+    /// The Arrow schema of a Parquet input.
+    pub fn arrow_schema(&self) -> Option<SchemaRef> {
+        match self {
+            Reader::Parquet { schema, .. } => Some(schema.clone()),
+            _ => None,
+        }
+    }
+
+    /// Takes back a CSV chunk's table once validated, to read the next chunk into.
+    pub fn reuse(&mut self, used: Table) {
+        if let Reader::Csv { table, .. } = self {
+            *table = used;
+        }
+    }
+
+    /// The next chunk of up to `max_rows` rows (good or bad), or `None` at the end.
+    pub fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Chunk>> {
+        match self {
+            Reader::Csv { rows, next_row, done, table, recycled } => {
+                if *done {
+                    return Ok(None);
+                }
+                let mut table = std::mem::take(table);
+                if table.columns() != rows.columns() {
+                    table = Table::new(rows.columns().to_vec());
+                }
+                let mut records = recycled.try_recv().unwrap_or_default();
+                let mut numbers = Vec::with_capacity(max_rows);
+                let mut unreadable = Vec::new();
+                let mut used = 0;
+                for _ in 0..max_rows {
+                    if used == records.len() {
+                        records.push(StringRecord::new());
+                    }
+                    let row = *next_row;
+                    match rows.read_record(&mut records[used])? {
+                        CsvRecord::Row => {
+                            table.set_csv_record(used, &records[used]);
+                            numbers.push(row);
+                            used += 1;
+                        }
+                        CsvRecord::Bad(reason) => unreadable.push(Problem { row, field: String::new(), reason }),
+                        CsvRecord::End => {
+                            *done = true;
+                            break;
+                        }
+                    }
+                    *next_row += 1;
+                }
+                records.truncate(used);
+                table.truncate(used);
+                if *done && used == 0 && unreadable.is_empty() {
+                    return Ok(None);
+                }
+                let bytes_done = if *done { u64::MAX } else { rows.bytes_read() };
+                Ok(Some(Chunk { rows: numbers, table, raw: Raw::Csv(records), unreadable, bytes_done }))
+            }
+            Reader::JsonLines { file, columns, next_row, line, bytes, buf, done } => {
+                if *done {
+                    return Ok(None);
+                }
+                let mut table = Table::new(columns.clone());
+                let mut numbers = Vec::with_capacity(max_rows);
+                let mut unreadable = Vec::new();
+                let mut read = 0;
+                while read < max_rows {
+                    buf.clear();
+                    let n = file.read_until(b'\n', buf).context("cannot read the file")?;
+                    if n == 0 {
+                        *done = true;
+                        break;
+                    }
+                    *bytes += n as u64;
+                    *line += 1;
+                    let Some(text) = json_line(buf, *line) else { continue };
+                    let row = *next_row;
+                    *next_row += 1;
+                    read += 1;
+                    let pushed = match text {
+                        Err(reason) => Err(reason),
+                        Ok(text) => match serde_json::from_str::<serde_json::Value>(text) {
+                            Err(e) => Err(format!("line {line}: invalid JSON: {e}")),
+                            Ok(v) => table.push_json_row(&v),
+                        },
+                    };
+                    match pushed {
+                        Ok(()) => numbers.push(row),
+                        Err(reason) => unreadable.push(Problem { row, field: String::new(), reason }),
+                    }
+                }
+                if *done && read == 0 {
+                    return Ok(None);
+                }
+                let bytes_done = if *done { u64::MAX } else { *bytes };
+                Ok(Some(Chunk { rows: numbers, table, raw: Raw::Cells, unreadable, bytes_done }))
+            }
+            Reader::Parquet { batches, columns, next_row, total_rows, file_len, .. } => {
+                let Some(batch) = batches.next() else { return Ok(None) };
+                let batch = batch.map_err(|e| anyhow!("cannot read the Parquet file: {e}"))?;
+                let table = arrow_table(columns, &batch)?;
+                let n = batch.num_rows() as u64;
+                let rows = (*next_row..*next_row + n).collect();
+                *next_row += n;
+                let bytes_done = if *total_rows == 0 {
+                    *file_len
+                } else {
+                    (*file_len as u128 * (*next_row - 1) as u128 / *total_rows as u128) as u64
+                };
+                Ok(Some(Chunk { rows, table, raw: Raw::Arrow(batch), unreadable: Vec::new(), bytes_done }))
+            }
+        }
+    }
+}
+
+/// A JSON line as text without its line end and a first line's byte-order
+/// mark; `None` for a blank line (not a row), `Err` when it is not UTF-8.
+fn json_line(buf: &[u8], line: u64) -> Option<Result<&str, String>> {
+    let buf = buf.strip_suffix(b"\n").unwrap_or(buf);
+    let buf = buf.strip_suffix(b"\r").unwrap_or(buf);
+    let buf = if line == 1 { buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf) } else { buf };
+    match std::str::from_utf8(buf) {
+        Ok(s) if s.trim().is_empty() => None,
+        Ok(s) => Some(Ok(s)),
+        Err(_) => Some(Err(format!("line {line}: the line is not valid UTF-8 text"))),
+    }
+}
+
+/// The columns of a JSON Lines file: every key of every row, in order of
+/// first appearance (a first pass over the file, which keeps only the keys).
+fn json_columns(file: &mut BufReader<File>) -> Result<Vec<String>> {
+    let mut columns = JsonColumns::default();
+    let mut buf = Vec::new();
+    let mut line = 0;
+    loop {
+        buf.clear();
+        if file.read_until(b'\n', &mut buf).context("cannot read the file")? == 0 {
+            break;
+        }
+        line += 1;
+        // Lines that are not valid rows are reported when the rows are read.
+        if let Some(Ok(text)) = json_line(&buf, line)
+            && let Ok(shape) = serde_json::from_str::<Shape>(text)
+        {
+            match shape {
+                Shape::Object(keys) => keys.iter().for_each(|k| columns.add_key(k)),
+                Shape::Array(len) => columns.add_array(len),
+                Shape::Other => {}
+            }
+        }
+    }
+    Ok(columns.finish()?)
+}
+
+/// A JSON row's shape, read without keeping its values.
+enum Shape {
+    Object(Vec<String>),
+    Array(usize),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Shape {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Shape, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Shape;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Shape, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    map.next_value::<IgnoredAny>()?;
+                    keys.push(k.into_owned());
+                }
+                Ok(Shape::Object(keys))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Shape, A::Error> {
+                let mut n = 0;
+                while seq.next_element::<IgnoredAny>()?.is_some() {
+                    n += 1;
+                }
+                Ok(Shape::Array(n))
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<Shape, E> {
+                Ok(Shape::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> std::result::Result<Shape, E> {
+                Ok(Shape::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> std::result::Result<Shape, E> {
+                Ok(Shape::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> std::result::Result<Shape, E> {
+                Ok(Shape::Other)
+            }
+            fn visit_str<E>(self, _: &str) -> std::result::Result<Shape, E> {
+                Ok(Shape::Other)
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Shape, E> {
+                Ok(Shape::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A record batch as a table: numbers (integers, floats, decimals) as
+/// numbers, booleans as booleans, text as text, null as missing; other
+/// types (dates, times, lists, ...) as the text Arrow shows for them.
+fn arrow_table(columns: &[String], batch: &RecordBatch) -> Result<Table> {
+    let n = batch.num_rows();
+    let mut cells: Vec<std::vec::IntoIter<Cell>> = Vec::with_capacity(columns.len());
+    for (name, array) in columns.iter().zip(batch.columns()) {
+        let column = arrow_cells(array).with_context(|| format!("column `{name}`"))?;
+        cells.push(column.into_iter());
+    }
+    let mut table = Table::new(columns.to_vec());
+    for _ in 0..n {
+        let row: Vec<Cell> = cells.iter_mut().map(|c| c.next().unwrap_or(Cell::Missing)).collect();
+        table.push_row(row)?;
+    }
+    Ok(table)
+}
+
+fn arrow_cells(array: &ArrayRef) -> Result<Vec<Cell>> {
+    let valid = |i: usize| array.is_valid(i);
+    let n = array.len();
+    Ok(match array.data_type() {
+        DataType::Boolean => {
+            let a = array.as_boolean();
+            (0..n).map(|i| if valid(i) { Cell::Bool(a.value(i)) } else { Cell::Missing }).collect()
+        }
+        // A float32 reads as the number it shows (1.8, not 1.7999999523).
+        DataType::Float32 => {
+            let a = array.as_primitive::<Float32Type>();
+            let short = |x: f32| x.to_string().parse::<f64>().unwrap_or(x as f64);
+            (0..n).map(|i| if valid(i) { Cell::Number(short(a.value(i))) } else { Cell::Missing }).collect()
+        }
+        t if t.is_numeric() => {
+            let a = arrow::compute::cast(array, &DataType::Float64)?;
+            let a = a.as_primitive::<Float64Type>();
+            (0..n).map(|i| if a.is_valid(i) { Cell::Number(a.value(i)) } else { Cell::Missing }).collect()
+        }
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..) => {
+            let a = arrow::compute::cast(array, &DataType::Utf8)?;
+            let a = a.as_string::<i32>();
+            (0..n).map(|i| if a.is_valid(i) { Cell::Text(a.value(i).to_string()) } else { Cell::Missing }).collect()
+        }
+        // Dates, times, binary, lists, ...: the text Arrow shows for them.
+        _ => {
+            let f = ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default())?;
+            (0..n).map(|i| if valid(i) { Cell::Text(f.value(i).to_string()) } else { Cell::Missing }).collect()
+        }
+    })
+}
