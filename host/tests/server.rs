@@ -267,7 +267,7 @@ async fn registry_and_prediction_on_a_local_folder() {
 #[tokio::test]
 async fn csv_and_json_lines_predictions_equal_the_command_line() {
     let dir = scratch("csv");
-    let s = Server::start(dir.join("store").to_str().unwrap(), &[], &[]);
+    let s = Server::start(dir.join("store").to_str().unwrap(), &[], &["--max-body-mib", "1"]);
     let c = Client::new();
     let maker = s.token("maker", None);
     assert_eq!(publish(&c, &s, &maker, "car-price", model("car-price-gbr.onnx")).await.status(), StatusCode::CREATED);
@@ -301,6 +301,34 @@ async fn csv_and_json_lines_predictions_equal_the_command_line() {
     assert_eq!(text.lines().count(), 3);
     let row: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert!(row["Price"].is_number() && row["Type"] == "Small", "{row}");
+
+    // A medium batch, above the JSON body limit, streams through the batch engine.
+    let big = many_cars(200);
+    assert!(big.len() > 2 << 20);
+    let r = c
+        .post(s.at("/models/car-price/predict"))
+        .bearer_auth(&maker)
+        .header("content-type", "text/csv")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.text().await.unwrap().lines().count(), 93 * 200 + 1);
+    // A bad row is a 422 naming it, like JSON.
+    let text = std::fs::read_to_string(repo().join("data/cars93.csv")).unwrap();
+    let bad = text.replacen("\"Midsize\"", "\"Spaceship\"", 1);
+    let r = c
+        .post(s.at("/models/car-price/predict"))
+        .bearer_auth(&maker)
+        .header("content-type", "text/csv")
+        .body(bad)
+        .send()
+        .await
+        .unwrap();
+    let (st, err) = json_of(r).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!((err["error"]["row"].clone(), err["error"]["field"].clone()), (json!(2), json!("Type")), "{err}");
 }
 
 #[tokio::test]

@@ -7,7 +7,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use manifest::Table;
-use runtime_wasm::format::{self, Format};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -36,22 +35,23 @@ pub async fn read_body(body: Body, limit: usize) -> ApiResult<Bytes> {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Rows {
     Json,
-    Csv,
-    JsonLines,
+    /// A table file: CSV, JSON Lines or Parquet.
+    File(crate::batch::BatchFormat),
 }
 
 pub fn rows_kind(headers: &HeaderMap) -> ApiResult<Rows> {
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if let Some(f) = crate::batch::BatchFormat::from_content_type(&essence) {
+        return Ok(Rows::File(f));
+    }
     match essence.as_str() {
         "application/json" => Ok(Rows::Json),
-        "text/csv" => Ok(Rows::Csv),
-        "application/x-ndjson" | "application/jsonl" | "application/json-lines" => Ok(Rows::JsonLines),
         "" => Err(ApiError::unsupported_media(
             "say what the body is: Content-Type: application/json (rows), text/csv or application/x-ndjson",
         )),
         other => Err(ApiError::unsupported_media(format!(
-            "cannot read rows sent as {other:?}: use application/json, text/csv or application/x-ndjson"
+            "cannot read rows sent as {other:?}: use application/json, text/csv, application/x-ndjson or application/vnd.apache.parquet"
         ))),
     }
 }
@@ -258,7 +258,7 @@ pub async fn delete_alias(
 
 /// A JSON body of a known shape; wrong type or bad JSON is a 400/415 that says why.
 pub async fn json_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: Body, limit: usize) -> ApiResult<T> {
-    if rows_kind(headers)? != Rows::Json {
+    if !matches!(rows_kind(headers)?, Rows::Json) {
         return Err(ApiError::unsupported_media("send this as Content-Type: application/json"));
     }
     let bytes = read_body(body, limit).await?;
@@ -296,9 +296,10 @@ async fn predict(
 ) -> ApiResult<Response> {
     let kind = rows_kind(&headers)?;
     let l = loaded(&state, &headers, &name, version.as_deref()).await?;
-    let bytes = read_body(body, state.config.max_body_bytes).await?;
     match kind {
+        Rows::File(format) => predict_file(&state, l, format, body).await,
         Rows::Json => {
+            let bytes = read_body(body, state.config.max_body_bytes).await?;
             let text = std::str::from_utf8(&bytes)
                 .map_err(|_| ApiError::bad_request("invalid_json", "the body is not UTF-8 text"))?;
             let value: Value = serde_json::from_str(text)
@@ -319,22 +320,65 @@ async fn predict(
             Ok(Json(json!({ "model": l.name, "version": l.version, "predictions": prediction.json_rows() }))
                 .into_response())
         }
-        Rows::Csv | Rows::JsonLines => {
-            let (format, ct) =
-                if kind == Rows::Csv { (Format::Csv, "text/csv") } else { (Format::JsonLines, "application/x-ndjson") };
-            let l2 = l.clone();
-            let (out, rows) = tokio::task::spawn_blocking(move || {
-                let table = format::read_table(&bytes, format)?;
-                let p = l2.model.predict(&table)?;
-                Ok::<_, runtime_wasm::Error>((format::write(&bytes, format, &table, &p, format)?, table.len()))
-            })
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::input)?;
-            state.metrics.rows(&l.name, rows);
-            Ok(([(header::CONTENT_TYPE, ct)], out).into_response())
-        }
     }
+}
+
+/// The synchronous variant for medium batches: the table is spooled to a
+/// file, predicted by the streaming batch engine (our runtime, so the bytes
+/// are `citizen predict`'s) and streamed back; memory stays at a few chunks.
+/// Any bad row makes it a 422 naming the rows, as for JSON.
+async fn predict_file(
+    state: &AppState,
+    l: std::sync::Arc<Loaded>,
+    format: crate::batch::BatchFormat,
+    body: Body,
+) -> ApiResult<Response> {
+    let mut id = [0u8; 8];
+    getrandom::fill(&mut id).map_err(ApiError::internal)?;
+    let dir = state.jobs.scratch.join(format!("sync-{}", id.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+    tokio::fs::create_dir_all(&dir).await.map_err(ApiError::internal)?;
+    let result = async {
+        let input = dir.join("input");
+        super::jobs::spool(body, &input, state.config.max_sync_bytes).await?;
+        let (output, errors) = (dir.join("output"), dir.join("errors.csv"));
+        let (o2, e2, l2) = (output.clone(), errors.clone(), l.clone());
+        let summary = tokio::task::spawn_blocking(move || {
+            let opts = crate::batch::BatchOptions { output: format, ..Default::default() };
+            crate::batch::run_batch(&l2.model, &input, format, &o2, &e2, &opts, &mut |_| {
+                std::ops::ControlFlow::Continue(())
+            })
+        })
+        .await
+        .map_err(ApiError::internal)?;
+        let rejected = |message: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_rows", message);
+        let summary = summary.map_err(|e| rejected(format!("{e:#}")))?;
+        if summary.rows_failed > 0 {
+            let mut rows = Vec::new();
+            let mut reader = csv::Reader::from_path(&errors).map_err(ApiError::internal)?;
+            for rec in reader.records().take(100).flatten() {
+                rows.push(manifest::RowError {
+                    row: rec.get(0).and_then(|r| r.parse().ok()).unwrap_or(0),
+                    field: rec.get(1).unwrap_or("").to_string(),
+                    reason: rec.get(2).unwrap_or("").to_string(),
+                });
+            }
+            let mut e = rejected(manifest::Error::Rows(rows.clone()).to_string());
+            e.rows = rows;
+            return Err(e);
+        }
+        state.metrics.rows(&l.name, summary.rows_done as usize);
+        // Open, then remove: the open file keeps its bytes until streamed.
+        let file = tokio::fs::File::open(&output).await.map_err(ApiError::internal)?;
+        let size = file.metadata().await.map_err(ApiError::internal)?.len();
+        Ok((
+            [(header::CONTENT_TYPE, format.content_type().to_string()), (header::CONTENT_LENGTH, size.to_string())],
+            Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+        )
+            .into_response())
+    }
+    .await;
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    result
 }
 
 /// The address callers reach this server at, from the request (for the

@@ -180,7 +180,7 @@ pub async fn submit_version(
 }
 
 /// Streams a request body to a local file, up to `limit` bytes.
-async fn spool(body: Body, file: &std::path::Path, limit: u64) -> ApiResult<u64> {
+pub async fn spool(body: Body, file: &std::path::Path, limit: u64) -> ApiResult<u64> {
     use tokio::io::AsyncWriteExt;
     let mut out = tokio::fs::File::create(file).await.map_err(ApiError::internal)?;
     let mut stream = body.into_data_stream();

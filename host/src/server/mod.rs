@@ -56,6 +56,8 @@ pub struct Config {
     pub max_model_bytes: usize,
     /// Largest batch upload.
     pub max_batch_bytes: u64,
+    /// Largest table predicted synchronously (CSV, JSON Lines, Parquet body of predict).
+    pub max_sync_bytes: u64,
     /// A batch job whose server has not written its heartbeat for this long
     /// is started again by another (or the next) server.
     pub job_stale_after: Duration,
@@ -72,6 +74,7 @@ impl Default for Config {
             max_body_bytes: 16 << 20,
             max_model_bytes: 256 << 20,
             max_batch_bytes: 10 << 30,
+            max_sync_bytes: 256 << 20,
             job_stale_after: Duration::from_secs(30),
             web_dir: None,
         }
