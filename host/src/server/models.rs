@@ -37,8 +37,9 @@ impl Loaded {
         self.ort
             .get_or_try_init(|| async {
                 let bytes = self.bytes.clone();
-                let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-                tokio::task::spawn_blocking(move || OrtModel::load(&bytes, threads).map(Arc::new))
+                // One intra-op thread: the batch engine's reader and writer
+                // need the other cores (measured: 2 threads is slower on 2 cores).
+                tokio::task::spawn_blocking(move || OrtModel::load(&bytes, 1).map(Arc::new))
                     .await
                     .map_err(|e| anyhow!("loading the model into ONNX Runtime: {e}"))?
             })
