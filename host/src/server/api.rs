@@ -333,9 +333,7 @@ async fn predict_file(
     format: crate::batch::BatchFormat,
     body: Body,
 ) -> ApiResult<Response> {
-    let mut id = [0u8; 8];
-    getrandom::fill(&mut id).map_err(ApiError::internal)?;
-    let dir = state.jobs.scratch.join(format!("sync-{}", id.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+    let dir = state.jobs.scratch.join(format!("sync-{}", super::registry::random_hex(8)?));
     tokio::fs::create_dir_all(&dir).await.map_err(ApiError::internal)?;
     let result = async {
         let input = dir.join("input");

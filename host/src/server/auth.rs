@@ -20,7 +20,7 @@ use object_store::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiResult};
-use super::registry::{now, sha256_hex};
+use super::registry::{now, random_hex, sha256_hex};
 use super::store::Store;
 
 pub const CACHE_TTL: Duration = Duration::from_secs(5);
@@ -92,12 +92,6 @@ pub struct Auth {
 
 fn token_path(hash: &str) -> Path {
     Path::from_iter(["auth", "tokens", &format!("{hash}.json")])
-}
-
-fn random_hex(bytes: usize) -> Result<String> {
-    let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).map_err(|e| anyhow!("no randomness for a token: {e}"))?;
-    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 impl Auth {

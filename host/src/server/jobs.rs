@@ -214,9 +214,7 @@ async fn submit(
     caller.read(&name)?;
     let loaded = state.models.get(&name, &r).await?;
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let mut id_bytes = [0u8; 16];
-    getrandom::fill(&mut id_bytes).map_err(ApiError::internal)?;
-    let id: String = id_bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let id = super::registry::random_hex(16)?;
     tokio::fs::create_dir_all(&state.jobs.scratch).await.map_err(ApiError::internal)?;
     let local = state.jobs.scratch.join(format!("{id}.upload"));
     let result = async {

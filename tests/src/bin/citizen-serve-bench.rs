@@ -172,6 +172,8 @@ fn main() -> Result<()> {
     let _ = child.wait();
     let real = real?;
 
+    // ONNX Runtime must load here, before the minimal server relies on it.
+    OrtModel::load(&bytes, 1).context("loading the model into ONNX Runtime (source scripts/env.sh)")?;
     let min_url = rt.block_on(minimal_server(Arc::new(bytes), input_name))?;
     let body = serde_json::to_string(&features)?;
     let check =
