@@ -552,13 +552,7 @@ fn publish(path: &Path, name: Option<String>, alias: Option<String>, target: Tar
         (None, store) => {
             let store = store.unwrap_or_else(|| "citizen-store".into());
             let registry = host_server::registry::Registry::new(host_server::store::Store::open(&store)?);
-            let info = rt.block_on(async {
-                let info = registry.publish(&name, bytes.into(), "cli").await?;
-                if let Some(a) = &alias {
-                    registry.set_alias(&name, a, info.version).await?;
-                }
-                Ok::<_, anyhow::Error>(info)
-            })?;
+            let info = rt.block_on(registry.publish(&name, bytes.into(), "cli", alias.as_deref()))?;
             (info.version, store)
         }
     };

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::{ApiError, ApiResult};
 use super::models::{Loaded, validate};
-use super::registry::{VersionRef, check_name};
+use super::registry::{VersionRef, check_alias, check_name};
 
 /// Reads a body up to `limit` bytes; more is a 413 with a JSON body.
 pub async fn read_body(body: Body, limit: usize) -> ApiResult<Bytes> {
@@ -61,16 +61,27 @@ pub fn model_ref(name: &str, version: Option<&str>) -> ApiResult<VersionRef> {
     VersionRef::parse(version.unwrap_or("latest"))
 }
 
+/// The model a request names, once its token is checked and may read it.
+pub async fn readable_model(
+    state: &AppState,
+    headers: &HeaderMap,
+    name: &str,
+    version: Option<&str>,
+) -> ApiResult<(super::auth::Caller, std::sync::Arc<Loaded>)> {
+    let caller = state.auth.caller(headers).await?;
+    let r = model_ref(name, version)?;
+    caller.read(name)?;
+    let loaded = state.models.get(name, &r).await?;
+    Ok((caller, loaded))
+}
+
 async fn loaded(
     state: &AppState,
     headers: &HeaderMap,
     name: &str,
     version: Option<&str>,
 ) -> ApiResult<std::sync::Arc<Loaded>> {
-    let caller = state.auth.caller(headers).await?;
-    let r = model_ref(name, version)?;
-    caller.read(name)?;
-    state.models.get(name, &r).await
+    Ok(readable_model(state, headers, name, version).await?.1)
 }
 
 pub async fn list_models(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
@@ -140,26 +151,12 @@ pub async fn publish(
     let bytes = read_body(body, state.config.max_model_bytes).await?;
     let b = bytes.clone();
     tokio::task::spawn_blocking(move || validate(&b)).await.map_err(ApiError::internal)??;
-    let info = state.models.registry.publish(&name, bytes, caller.id()).await?;
-    if let Some(a) = &q.alias {
-        state.models.registry.set_alias(&name, a, info.version).await?;
-    }
+    let info = state.models.registry.publish(&name, bytes, caller.id(), q.alias.as_deref()).await?;
     state.models.forget(&name);
     tracing::info!(model = %name, version = info.version, by = caller.id(), "published");
     let mut body = serde_json::to_value(&info).map_err(ApiError::internal)?;
     body["name"] = json!(name);
     Ok((StatusCode::CREATED, Json(body)).into_response())
-}
-
-fn check_alias(alias: &str) -> ApiResult<()> {
-    check_name("alias", alias)?;
-    if alias == "latest" || alias.parse::<u64>().is_ok() {
-        return Err(ApiError::bad_request(
-            "invalid_name",
-            format!("{alias:?} cannot be an alias: `latest` and numbers name versions already"),
-        ));
-    }
-    Ok(())
 }
 
 pub async fn get_version(

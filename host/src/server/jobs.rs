@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::api::model_ref;
+use super::api::{Rows, readable_model, rows_kind};
 use super::auth::{Caller, Role};
 use super::error::{ApiError, ApiResult};
 use super::registry::now;
@@ -137,14 +137,22 @@ fn check_id(id: &str) -> ApiResult<()> {
     }
 }
 
-/// The job, if the caller may see it: its owner, or a maker or admin who may read the model.
+/// Who may see a job: its owner, or a maker or admin; either way only if
+/// the token may read the job's model.
+fn may_see(caller: &Caller, job: &JobRecord) -> bool {
+    caller.can_read(&job.model) && (job.owner == caller.id() || caller.0.role != Role::Reader)
+}
+
+/// The job, if the caller may see it ([`may_see`]).
 async fn visible(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(JobRecord, Option<String>)> {
     check_id(id)?;
     let (job, etag) = load(state, id).await?.ok_or_else(|| ApiError::not_found(format!("there is no job {id:?}")))?;
-    if job.owner != caller.id() && caller.0.role == Role::Reader {
-        return Err(ApiError::forbidden("this job was submitted with another token"));
+    if !may_see(caller, &job) {
+        if job.owner != caller.id() {
+            return Err(ApiError::forbidden("this job was submitted with another token"));
+        }
+        caller.read(&job.model)?;
     }
-    caller.read(&job.model)?;
     Ok((job, etag))
 }
 
@@ -209,16 +217,13 @@ async fn submit(
     Query(q): Query<SubmitQuery>,
     body: Body,
 ) -> ApiResult<Response> {
-    let caller = state.auth.caller(&headers).await?;
-    let r = model_ref(&name, version.as_deref())?;
-    caller.read(&name)?;
-    let loaded = state.models.get(&name, &r).await?;
+    let (caller, loaded) = readable_model(&state, &headers, &name, version.as_deref()).await?;
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let id = super::registry::random_hex(16)?;
     tokio::fs::create_dir_all(&state.jobs.scratch).await.map_err(ApiError::internal)?;
     let local = state.jobs.scratch.join(format!("{id}.upload"));
     let result = async {
-        let (format, size) = if ct.split(';').next().unwrap_or("").trim() == "application/json" {
+        let (format, size) = if matches!(rows_kind(&headers), Ok(Rows::Json)) {
             // A file already in the store: only under datasets/ or uploads/.
             caller.make()?;
             let req: StoreInput = serde_json::from_slice(&super::api::read_body(body, 64 << 10).await?)
@@ -465,8 +470,7 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> ApiResul
     let mut jobs = Vec::new();
     for id in ids {
         if let Some((job, _)) = load(&state, &id).await?
-            && caller.can_read(&job.model)
-            && (job.owner == caller.id() || caller.0.role != Role::Reader)
+            && may_see(&caller, &job)
         {
             jobs.push(job);
         }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::api::{json_body, model_ref};
+use super::api::{json_body, readable_model};
 use super::error::{ApiError, ApiResult};
 
 pub async fn live() -> Json<Value> {
@@ -45,10 +45,7 @@ fn values_datatype(v: &Values) -> &'static str {
 }
 
 async fn metadata(state: &AppState, headers: &HeaderMap, name: &str, version: Option<&str>) -> ApiResult<Value> {
-    let caller = state.auth.caller(headers).await?;
-    let r = model_ref(name, version)?;
-    caller.read(name)?;
-    let l = state.models.get(name, &r).await?;
+    let (_, l) = readable_model(state, headers, name, version).await?;
     let versions = state.models.registry.entry(name).await?.map(|e| e.versions).unwrap_or_default();
     let inputs: Vec<Value> = l
         .manifest
@@ -91,10 +88,7 @@ pub async fn version_metadata(
 }
 
 pub async fn model_ready(State(s): State<AppState>, h: HeaderMap, Path(name): Path<String>) -> ApiResult<Json<Value>> {
-    let caller = s.auth.caller(&h).await?;
-    let r = model_ref(&name, None)?;
-    caller.read(&name)?;
-    s.models.get(&name, &r).await?;
+    readable_model(&s, &h, &name, None).await?;
     Ok(Json(json!({ "name": name, "ready": true })))
 }
 
@@ -153,10 +147,7 @@ async fn infer_at(
     version: Option<String>,
     body: Body,
 ) -> ApiResult<Json<Value>> {
-    let caller = s.auth.caller(&h).await?;
-    let r = model_ref(&name, version.as_deref())?;
-    caller.read(&name)?;
-    let l = s.models.get(&name, &r).await?;
+    let (_, l) = readable_model(&s, &h, &name, version.as_deref()).await?;
     let req: InferRequest = json_body(&h, body, s.config.max_body_bytes).await?;
     let bad = |m: String| ApiError::bad_request("invalid_infer_request", m);
     let mut columns = Vec::new();

@@ -59,6 +59,19 @@ pub fn check_name(what: &str, name: &str) -> Result<(), ApiError> {
     }
 }
 
+/// Alias names: as [`check_name`], and neither `latest` nor a number,
+/// which name versions already.
+pub fn check_alias(alias: &str) -> Result<(), ApiError> {
+    check_name("alias", alias)?;
+    if alias == "latest" || alias.parse::<u64>().is_ok() {
+        return Err(ApiError::bad_request(
+            "invalid_name",
+            format!("{alias:?} cannot be an alias: `latest` and numbers name versions already"),
+        ));
+    }
+    Ok(())
+}
+
 /// The record kept beside each version.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct VersionInfo {
@@ -207,8 +220,13 @@ impl Registry {
         Ok(serde_json::from_slice(&bytes).ok())
     }
 
-    /// Stores already-validated model bytes as the next version of `name`.
-    pub async fn publish(&self, name: &str, bytes: Bytes, by: &str) -> Result<VersionInfo> {
+    /// Stores already-validated model bytes as the next version of `name`,
+    /// and points `alias` (checked by [`check_alias`] before anything is
+    /// written) at it.
+    pub async fn publish(&self, name: &str, bytes: Bytes, by: &str, alias: Option<&str>) -> Result<VersionInfo> {
+        if let Some(a) = alias {
+            check_alias(a).map_err(|e| anyhow!("{}", e.message))?;
+        }
         let sha256 = sha256_hex(&bytes);
         for _attempt in 0..100 {
             let (_, highest) = self.scan(name).await?;
@@ -222,6 +240,9 @@ impl Registry {
                     published_by: by.to_string(),
                 };
                 self.store.put(&version_path(name, version, "json"), serde_json::to_vec(&info)?).await?;
+                if let Some(a) = alias {
+                    self.set_alias(name, a, version).await?;
+                }
                 return Ok(info);
             }
         }

@@ -135,7 +135,7 @@ fn main() -> Result<()> {
     let store_s = store.to_string_lossy().into_owned();
     let token = rt.block_on(async {
         let s = host::server::store::Store::open(&store_s)?;
-        host::server::registry::Registry::new(s.clone()).publish("bench", bytes.clone().into(), "bench").await?;
+        host::server::registry::Registry::new(s.clone()).publish("bench", bytes.clone().into(), "bench", None).await?;
         let (token, _) = host::server::auth::Auth::new(s).create(host::server::auth::Role::Reader, None, None).await?;
         Ok::<_, anyhow::Error>(token)
     })?;
