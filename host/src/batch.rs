@@ -355,31 +355,14 @@ fn prepare(iface: &Interface, mut chunk: Chunk) -> Result<Prepared> {
         Err(runtime_wasm::Error::Input(e)) => e,
         Err(e) => return Err(e.into()),
     };
-    let table = &chunk.table;
-    let mut keep = vec![false; table.len()];
-    let mut rowless = 0;
-    for (i, row) in table.rows().enumerate() {
-        let mut one = Table::new(table.columns().to_vec());
-        one.push_row(row.to_vec())?;
-        let number = chunk.rows[i];
-        match iface.prepare(&one) {
-            Ok(_) => keep[i] = true,
-            Err(runtime_wasm::Error::Input(manifest::Error::Rows(errors))) => {
-                problems.extend(errors.into_iter().map(|e| Problem { row: number, field: e.field, reason: e.reason }));
-            }
-            Err(runtime_wasm::Error::Input(e)) => {
-                rowless += 1;
-                problems.push(Problem { row: number, field: String::new(), reason: e.to_string() });
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let (keep, found) = iface.screen(&chunk.table, err).map_err(|e| anyhow!(e))?;
+    problems.extend(found.into_iter().map(|e| Problem {
+        row: chunk.rows[e.row - 1],
+        field: e.field,
+        reason: e.reason,
+    }));
     let kept = keep.iter().filter(|&&k| k).count();
-    rows_failed += (table.len() - kept) as u64;
-    if kept == 0 && rowless > 0 && rowless == table.len() {
-        // Not one row passes, and no row is to blame: the file is.
-        return Err(anyhow!(err));
-    }
+    rows_failed += (keep.len() - kept) as u64;
     chunk.retain(&keep)?;
     let inputs = iface.prepare(&chunk.table).context("rows that passed one by one failed together")?;
     problems.sort_by_key(|p| p.row);

@@ -103,9 +103,12 @@ enum Command {
         /// Restart a batch job when its server's heartbeat is this many seconds old.
         #[arg(long, default_value_t = 30)]
         job_stale_secs: u64,
-        /// The web app's built files, served at `/`.
+        /// The web app's built files, served at `/` (`bash scripts/build-web.sh` builds them).
         #[arg(long)]
         web_dir: Option<PathBuf>,
+        /// An origin allowed to embed the web app as a tab, e.g. https://teams.example.com (repeat).
+        #[arg(long = "frame-ancestor")]
+        frame_ancestors: Vec<String>,
     },
     /// Publish a model file as the next version of a model in the registry.
     Publish {
@@ -197,7 +200,27 @@ fn run(cli: Cli) -> Result<()> {
         Command::Predict { model, input, output, from, to, engine } => {
             predict(&model, &input, output.as_deref(), from.as_deref(), to.as_deref(), engine)
         }
-        Command::Serve { store, addr, cors_origins, max_body_mib, max_batch_mib, job_stale_secs, web_dir } => {
+        Command::Serve {
+            store,
+            addr,
+            cors_origins,
+            max_body_mib,
+            max_batch_mib,
+            job_stale_secs,
+            web_dir,
+            frame_ancestors,
+        } => {
+            for origin in &frame_ancestors {
+                host_server::check_frame_ancestor(origin).map_err(anyhow::Error::msg)?;
+            }
+            if let Some(dir) = &web_dir
+                && !dir.join("index.html").is_file()
+            {
+                anyhow::bail!(
+                    "--web-dir {}: there is no index.html in it (build the web app with `bash scripts/build-web.sh`)",
+                    dir.display()
+                );
+            }
             let config = host_server::Config {
                 store,
                 addr,
@@ -206,6 +229,7 @@ fn run(cli: Cli) -> Result<()> {
                 max_batch_bytes: max_batch_mib << 20,
                 job_stale_after: std::time::Duration::from_secs(job_stale_secs),
                 web_dir,
+                frame_ancestors,
                 ..Default::default()
             };
             init_logging();

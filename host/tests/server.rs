@@ -2,82 +2,15 @@
 //! 127.0.0.1, a real store (a local folder, and Azurite for Azure Blob),
 //! real HTTP.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use common::{Server, citizen, repo, scratch};
+
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("citizen-server-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn citizen() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_citizen"));
-    c.current_dir(repo());
-    c
-}
-
-/// A running `citizen serve`, stopped when dropped.
-struct Server {
-    child: Child,
-    url: String,
-    store: String,
-    env: Vec<(String, String)>,
-}
-
-impl Server {
-    fn start(store: &str, env: &[(&str, &str)], args: &[&str]) -> Server {
-        let mut cmd = citizen();
-        cmd.args(["serve", "--store", store, "--addr", "127.0.0.1:0"]).args(args);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.env("RUST_LOG", "error").stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
-        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Server { url: url.to_string(), child, store: store.to_string(), env }
-    }
-
-    /// A token made by the CLI, straight in the store (how an admin bootstraps).
-    fn token(&self, role: &str, model: Option<&str>) -> String {
-        let mut cmd = citizen();
-        cmd.args(["token", "create", "--role", role, "--store", &self.store]);
-        if let Some(m) = model {
-            cmd.args(["--model", m]);
-        }
-        for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
-        let o = cmd.output().unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8(o.stdout).unwrap().trim().to_string()
-    }
-
-    fn at(&self, path: &str) -> String {
-        format!("{}{path}", self.url)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn model(name: &str) -> Vec<u8> {
     std::fs::read(repo().join("models").join(name)).unwrap()

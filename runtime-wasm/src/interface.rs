@@ -3,7 +3,7 @@
 //! Runtime (in the host) both go through this one path, so every engine sees
 //! the same inputs and names the same outputs.
 
-use manifest::{Cell, Manifest, OutputKind, Table};
+use manifest::{Cell, Manifest, OutputKind, RowError, Table};
 use serde_json::{Map, Value};
 
 use crate::Error;
@@ -270,6 +270,36 @@ impl Interface {
             }
         }
         names
+    }
+
+    /// Validates rows one at a time, for a table that failed as a whole:
+    /// which rows pass, and the problems of the others (their `row` counts
+    /// from 1 within `table`; a problem no field is blamed for has an empty
+    /// `field`). Fails with `whole` when no row passes and no row is to
+    /// blame: then the table itself is wrong (e.g. a column is missing).
+    pub fn screen(&self, table: &Table, whole: manifest::Error) -> Result<(Vec<bool>, Vec<RowError>), Error> {
+        let mut keep = vec![false; table.len()];
+        let mut problems = Vec::new();
+        let mut rowless = 0;
+        for (i, row) in table.rows().enumerate() {
+            let mut one = Table::new(table.columns().to_vec());
+            one.push_row(row.to_vec()).map_err(Error::Input)?;
+            match self.prepare(&one) {
+                Ok(_) => keep[i] = true,
+                Err(Error::Input(manifest::Error::Rows(errors))) => {
+                    problems.extend(errors.into_iter().map(|e| RowError { row: i + 1, ..e }));
+                }
+                Err(Error::Input(e)) => {
+                    rowless += 1;
+                    problems.push(RowError { row: i + 1, field: String::new(), reason: e.to_string() });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if rowless > 0 && rowless == table.len() {
+            return Err(Error::Input(whole));
+        }
+        Ok((keep, problems))
     }
 
     /// Validates the rows and builds the input tensors.

@@ -60,6 +60,15 @@ impl CitizenModel {
         crate::describe::predict_matrix(&self.model, data, rows).map_err(js)
     }
 
+    /// Why the model predicts what it does for one row (a JSON object):
+    /// per-field contributions that sum to the prediction minus the
+    /// baseline's, as JSON (see `explain`).
+    #[wasm_bindgen(js_name = explainJson)]
+    pub fn explain_json(&self, row: &str) -> Result<String, JsError> {
+        let row: serde_json::Map<String, serde_json::Value> = serde_json::from_str(row).map_err(js)?;
+        Ok(crate::explain::explain(&self.model, &row).map_err(js)?.to_json().to_string())
+    }
+
     /// Runs the manifest's golden cases; returns a JSON report
     /// `{"cases": n, "mismatches": [...]}`.
     #[wasm_bindgen(js_name = checkGolden)]

@@ -15,6 +15,7 @@
 pub mod describe;
 mod engine;
 mod error;
+pub mod explain;
 mod file;
 pub mod format;
 pub mod golden;

@@ -1,7 +1,25 @@
-//! The citizen web app (to come), built with trunk: the field agent's form
-//! generated from a model's signature, on-device prediction with the
-//! runtime's browser build, batch scoring with local/cloud routing, offline
-//! caching, and a compact mode for embedding as a tab.
+//! The citizen web app, built with trunk: the field agent's form generated
+//! from a model's signature, on-device prediction with the runtime compiled
+//! into this module, explanations, batch scoring with local/cloud routing,
+//! offline use through a service worker, and a compact mode for embedding as
+//! a tab.
+//!
+//! The pure parts live here and are tested natively: how a field is labelled
+//! and filled ([`form`]), how numbers are shown ([`text`]), and local batches
+//! and their routing ([`batch`]). The page itself ([`app`]) only builds for
+//! `wasm32`.
 //!
 //! It runs in the browser: it must never depend on tokio, ort, axum or
 //! object_store.
+
+pub mod batch;
+pub mod form;
+pub mod text;
+
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod dom;
+
+#[cfg(target_arch = "wasm32")]
+pub use app::start;

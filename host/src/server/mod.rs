@@ -34,6 +34,7 @@ use serde_json::{Value, json};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use self::auth::{Auth, Role};
@@ -63,6 +64,9 @@ pub struct Config {
     pub job_stale_after: Duration,
     /// The web app's built files, served at `/`.
     pub web_dir: Option<PathBuf>,
+    /// Origins allowed to embed the web app in a frame (a Teams-like host
+    /// showing it as a tab), besides the server's own.
+    pub frame_ancestors: Vec<String>,
 }
 
 impl Default for Config {
@@ -77,6 +81,7 @@ impl Default for Config {
             max_sync_bytes: 256 << 20,
             job_stale_after: Duration::from_secs(30),
             web_dir: None,
+            frame_ancestors: vec![],
         }
     }
 }
@@ -158,7 +163,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v2/models/{name}/versions/{version}/infer", post(oip::infer_version))
         .route("/metrics", get(metrics::handler).with_state(state.metrics.clone()));
     let api = match &state.config.web_dir {
-        Some(dir) => api.fallback_service(tower_http::services::ServeDir::new(dir)),
+        Some(dir) => api.fallback_service(web_app(dir, &state.config.frame_ancestors)),
         None => api.fallback(|| async { ApiError::not_found("no such route") }),
     };
     let request_id = header::HeaderName::from_static("x-request-id");
@@ -176,6 +181,39 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(SetRequestIdLayer::new(request_id, RequestIds::default()))
         .with_state(state)
+}
+
+/// The web app's files. Browsers revalidate every file (`no-cache`), so a new
+/// build is picked up at once; who may frame the app is said by a
+/// `frame-ancestors` policy (the server's own origin, plus the configured
+/// hosts).
+fn web_app(dir: &std::path::Path, frame_ancestors: &[String]) -> axum::routing::MethodRouter {
+    let policy = std::iter::once("'self'".to_string()).chain(frame_ancestors.iter().cloned()).collect::<Vec<_>>();
+    let policy = HeaderValue::from_str(&format!("frame-ancestors {}", policy.join(" ")))
+        .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'"));
+    let service = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, policy))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .service(tower_http::services::ServeDir::new(dir));
+    axum::routing::get_service(service)
+}
+
+/// Checks an origin given for `frame-ancestors`: `https://host[:port]`,
+/// `http://...`, or a wildcard host like `https://*.example.com`. Nothing
+/// else, so a value cannot add policy directives.
+pub fn check_frame_ancestor(origin: &str) -> Result<(), String> {
+    let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+    let ok = rest.is_some_and(|r| {
+        !r.is_empty() && r.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '*' | '[' | ']'))
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{origin:?} is not an origin a frame-ancestors policy can name: give it as https://host or https://host:port"
+        ))
+    }
 }
 
 fn cors(origins: &[String]) -> CorsLayer {

@@ -1,0 +1,286 @@
+//! Batches dropped on the page: where they run (this device or the cloud's
+//! batch endpoint), and scoring them here in steps small enough to keep the
+//! page responsive and show progress.
+//!
+//! A local batch writes what `citizen predict` and a cloud batch job write
+//! for the same CSV: every readable, valid row with the outputs appended;
+//! rows with problems are left out and listed (row, field, reason).
+
+use std::io::Cursor;
+
+use manifest::{CsvRecord, CsvRows, RowError, Table};
+use runtime_wasm::format::{CsvOut, rename_outputs};
+use runtime_wasm::{Error, Model};
+
+/// Where a batch runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Local,
+    Cloud,
+}
+
+/// The routing rule: a batch whose estimated time on this device (rows ×
+/// the model's measured cost per row) is above `limit_ms` goes to the
+/// cloud, unless the cloud cannot be reached.
+pub fn route(rows: u64, ms_per_row: f64, limit_ms: f64, online: bool) -> Route {
+    if online && rows as f64 * ms_per_row > limit_ms { Route::Cloud } else { Route::Local }
+}
+
+/// Data rows in a CSV, estimated from its line breaks (a quoted cell with
+/// a line break makes it an over-estimate), without parsing it.
+pub fn estimate_rows(csv: &[u8]) -> u64 {
+    let lines = csv.iter().filter(|&&b| b == b'\n').count() as u64;
+    let unterminated = u64::from(csv.last().is_some_and(|&b| b != b'\n'));
+    (lines + unterminated).saturating_sub(1)
+}
+
+/// Fails naming the model's fields without a default that the file has no
+/// column for: every row would fail, so the file is wrong, not its rows.
+pub fn check_columns(model: &Model, columns: &[String]) -> Result<(), Error> {
+    let Some(m) = model.manifest() else { return Ok(()) };
+    let missing: Vec<String> = m
+        .signature
+        .inputs
+        .iter()
+        .filter(|f| f.default.as_ref().is_none_or(|d| d.is_null()) && !columns.contains(&f.name))
+        .map(|f| f.name.clone())
+        .collect();
+    let quoted = |c: &str| format!("`{c}`");
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Input(manifest::Error::Input(format!(
+        "the file has no column for {} (the model needs {}); its columns are {}",
+        manifest::listing(&missing, 10, quoted),
+        if missing.len() == 1 { "it" } else { "them" },
+        manifest::listing(columns, 10, quoted)
+    ))))
+}
+
+/// A CSV being scored here, a chunk at a time.
+pub struct LocalBatch {
+    model: Model,
+    reader: CsvRows<Cursor<Vec<u8>>>,
+    bytes_total: u64,
+    out: CsvOut<Vec<u8>>,
+    problems: Vec<RowError>,
+    next_row: usize,
+    rows_done: u64,
+    rows_failed: u64,
+    finished: bool,
+}
+
+/// The end of a local batch.
+pub struct Scored {
+    /// The CSV result.
+    pub csv: Vec<u8>,
+    pub rows_done: u64,
+    pub rows_failed: u64,
+    /// Every problem, in row order.
+    pub problems: Vec<RowError>,
+}
+
+impl LocalBatch {
+    /// Reads the header; a CSV without one is an error.
+    pub fn new(model: Model, csv: Vec<u8>) -> Result<LocalBatch, Error> {
+        let bytes_total = csv.len() as u64;
+        let reader = CsvRows::new(Cursor::new(csv)).map_err(Error::Input)?;
+        check_columns(&model, reader.columns())?;
+        let mut out = CsvOut::new(Vec::new());
+        let empty = model.interface().finish(0, vec![])?;
+        out.header(reader.columns(), &rename_outputs(reader.columns(), &empty))?;
+        Ok(LocalBatch {
+            model,
+            reader,
+            bytes_total,
+            out,
+            problems: Vec::new(),
+            next_row: 1,
+            rows_done: 0,
+            rows_failed: 0,
+            finished: false,
+        })
+    }
+
+    /// Share of the input read, 0 to 1.
+    pub fn progress(&self) -> f64 {
+        if self.finished || self.bytes_total == 0 {
+            return 1.0;
+        }
+        self.reader.bytes_read() as f64 / self.bytes_total as f64
+    }
+
+    pub fn rows_done(&self) -> u64 {
+        self.rows_done
+    }
+
+    pub fn rows_failed(&self) -> u64 {
+        self.rows_failed
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Reads, validates, predicts and writes up to `max_rows` rows.
+    pub fn step(&mut self, max_rows: usize) -> Result<(), Error> {
+        let columns = self.reader.columns().to_vec();
+        let mut table = Table::new(columns.clone());
+        let mut records = Vec::new();
+        let mut numbers = Vec::new();
+        let mut record = csv::StringRecord::new();
+        while records.len() < max_rows.max(1) {
+            match self.reader.read_record(&mut record).map_err(Error::Input)? {
+                CsvRecord::Row => {
+                    table.push_csv_record(&record);
+                    records.push(record.clone());
+                    numbers.push(self.next_row);
+                }
+                CsvRecord::Bad(reason) => {
+                    self.rows_failed += 1;
+                    self.problems.push(RowError { row: self.next_row, field: String::new(), reason });
+                }
+                CsvRecord::End => {
+                    self.finished = true;
+                    break;
+                }
+            }
+            self.next_row += 1;
+        }
+        let iface = self.model.interface();
+        let inputs = match iface.prepare(&table) {
+            Ok(inputs) => inputs,
+            Err(Error::Input(whole)) => {
+                let (keep, found) = iface.screen(&table, whole)?;
+                self.problems.extend(found.into_iter().map(|e| RowError { row: numbers[e.row - 1], ..e }));
+                let mut kept = Table::new(columns.clone());
+                let mut it = keep.iter();
+                records.retain(|_| *it.next().unwrap_or(&false));
+                self.rows_failed += (keep.len() - records.len()) as u64;
+                records.iter().for_each(|r| kept.push_csv_record(r));
+                table = kept;
+                iface.prepare(&table)?
+            }
+            Err(e) => return Err(e),
+        };
+        if records.is_empty() {
+            return Ok(());
+        }
+        let p = iface.finish(records.len(), self.model.run(inputs)?)?;
+        let p = rename_outputs(&columns, &p);
+        for (r, record) in records.iter_mut().enumerate() {
+            self.out.csv_row(record, &p, r)?;
+        }
+        self.rows_done += records.len() as u64;
+        Ok(())
+    }
+
+    /// The result, once [`LocalBatch::is_finished`].
+    pub fn finish(mut self) -> Result<Scored, Error> {
+        self.out.flush()?;
+        self.problems.sort_by_key(|p| p.row);
+        Ok(Scored {
+            csv: self.out.into_inner()?,
+            rows_done: self.rows_done,
+            rows_failed: self.rows_failed,
+            problems: self.problems,
+        })
+    }
+}
+
+/// Problems as a CSV file to download: `row,field,reason`, like a cloud
+/// job's errors file.
+pub fn problems_csv(problems: &[RowError]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["row", "field", "reason"]);
+    for p in problems {
+        let _ = w.write_record([p.row.to_string().as_str(), &p.field, &p.reason]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(file: &str) -> Model {
+        let path = format!("{}/../models/{file}", env!("CARGO_MANIFEST_DIR"));
+        Model::load(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    fn cars() -> Vec<u8> {
+        std::fs::read(format!("{}/../data/cars93.csv", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    fn score(model: Model, csv: Vec<u8>, step: usize) -> Scored {
+        let mut b = LocalBatch::new(model, csv).unwrap();
+        let mut last = 0.0;
+        while !b.is_finished() {
+            b.step(step).unwrap();
+            assert!(b.progress() >= last);
+            last = b.progress();
+        }
+        assert_eq!(b.progress(), 1.0);
+        b.finish().unwrap()
+    }
+
+    #[test]
+    fn a_local_batch_writes_what_the_cli_writes() {
+        // The tree model's output is the same bytes on every target; chunk
+        // sizes must not change a byte.
+        let whole = runtime_wasm::format::predict_file(
+            &model("car-price-gbr.onnx"),
+            &cars(),
+            runtime_wasm::format::Format::Csv,
+            runtime_wasm::format::Format::Csv,
+        )
+        .unwrap();
+        for step in [1, 7, 93, 1000] {
+            let s = score(model("car-price-gbr.onnx"), cars(), step);
+            assert_eq!(String::from_utf8(s.csv).unwrap(), String::from_utf8(whole.clone()).unwrap(), "step {step}");
+            assert_eq!((s.rows_done, s.rows_failed), (93, 0));
+        }
+    }
+
+    #[test]
+    fn bad_rows_are_left_out_and_named() {
+        let text = String::from_utf8(cars()).unwrap();
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        let header: Vec<&str> = lines[0].split(',').collect();
+        let hp = header.iter().position(|h| h.trim_matches('"') == "Horsepower").unwrap();
+        // Row 3: a word for a number. Row 5: too few fields.
+        let mut cells: Vec<String> = lines[3].split(',').map(String::from).collect();
+        cells[hp] = "lots".into();
+        lines[3] = cells.join(",");
+        lines[5] = "1,2".into();
+        let csv = (lines.join("\n") + "\n").into_bytes();
+        let s = score(model("car-price-gbr.onnx"), csv, 4);
+        assert_eq!((s.rows_done, s.rows_failed), (91, 2));
+        assert_eq!(s.problems.len(), 2, "{:?}", s.problems);
+        assert_eq!((s.problems[0].row, s.problems[0].field.as_str()), (3, "Horsepower"));
+        assert_eq!(s.problems[1].row, 5);
+        assert!(s.problems[1].reason.contains("field"), "{}", s.problems[1].reason);
+        let out = String::from_utf8(s.csv).unwrap();
+        assert_eq!(out.lines().count(), 92);
+        let errors = String::from_utf8(problems_csv(&s.problems)).unwrap();
+        assert!(errors.starts_with("row,field,reason\n3,Horsepower,"), "{errors}");
+    }
+
+    #[test]
+    fn a_file_without_the_model_fields_is_an_error() {
+        let e = LocalBatch::new(model("car-price-gbr.onnx"), b"a,b\n1,2\n".to_vec()).err().unwrap().to_string();
+        assert!(e.contains("no column for") && e.contains("`Type`") && e.contains("`a`"), "{e}");
+        assert!(LocalBatch::new(model("car-price-gbr.onnx"), Vec::new()).is_err());
+    }
+
+    #[test]
+    fn routing_follows_rows_times_cost() {
+        assert_eq!(route(1000, 0.01, 2000.0, true), Route::Local);
+        assert_eq!(route(1_000_000, 0.01, 2000.0, true), Route::Cloud);
+        assert_eq!(route(1_000_000, 0.01, 2000.0, false), Route::Local);
+        assert_eq!(estimate_rows(b"a,b\n1,2\n3,4\n"), 2);
+        assert_eq!(estimate_rows(b"a,b\n1,2\n3,4"), 2);
+        assert_eq!(estimate_rows(b""), 0);
+        assert_eq!(estimate_rows(&cars()), 93);
+    }
+}
