@@ -31,6 +31,11 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg" ]; the
   cargo install wasm-bindgen-cli --version "$wbg"
 fi
 
+step "trunk (builds the web app; offline, with the tools above)"
+if [ "$(trunk --version 2>/dev/null)" != "trunk 0.21.14" ]; then
+  cargo install trunk --version 0.21.14 --locked
+fi
+
 step "Node packages (playwright-core, onnxruntime-web, binaryen's wasm-opt, Azurite)"
 npm ci --no-audit --no-fund
 
@@ -55,9 +60,10 @@ if [ ! -x "$CITIZEN_CACHE/venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" 
   echo "$want" > "$stamp"
 fi
 
-step "Build: the citizen CLI and the WebAssembly modules"
+step "Build: the citizen CLI, the WebAssembly modules and the web app"
 cargo build --release -p host
 bash scripts/build-wasm.sh
+bash scripts/build-web.sh
 
 step "Main job: train a car-price model on data/cars93.csv, then predict with it"
 citizen="$CARGO_TARGET_DIR/release/citizen"
@@ -78,3 +84,8 @@ echo "Trained out/car-price.onnx, then predicted $(($(wc -l < out/cars93-native.
 echo "(out/cars93-native.csv) and in WebAssembly under wasmtime (out/cars93-wasm.csv): the same prices."
 echo "First rows:"
 cut -d, -f3,4,6,29 out/cars93-native.csv | head -4
+echo
+echo "To predict in the browser: publish it, make a token, serve the web app, open the address it prints:"
+echo "  $citizen publish out/car-price.onnx --store out/store"
+echo "  $citizen token create --role admin --store out/store"
+echo "  $citizen serve --store out/store --web-dir $CARGO_TARGET_DIR/web-dist"
