@@ -26,6 +26,11 @@ if [ "${WASM_OPT:-1}" = 1 ]; then
     cp "$cached" "$f"
   done
 fi
+# Gzipped copies beside the files: citizen serve (ServeDir) sends them to
+# browsers that accept gzip; other web servers can do the same.
+for f in "$DIST"/*.wasm "$DIST"/*.js "$DIST"/*.css "$DIST"/*.html "$DIST"/*.svg "$DIST"/*.webmanifest; do
+  [ -f "$f" ] && gzip -9 -k -f -n "$f"
+done
 echo "web app in $DIST:"
 for f in "$DIST"/*_bg.wasm "$DIST"/*.js; do
   printf '  %-40s %9d bytes, %8d gzipped\n' "$(basename "$f")" "$(stat -c %s "$f")" "$(gzip -9 -c "$f" | wc -c)"

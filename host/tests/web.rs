@@ -96,6 +96,22 @@ fn the_field_agents_journey_in_headless_chromium() {
         "out": out,
         "serverPid": app.child.id(),
     });
+    // A file with other columns, and one with two broken rows (a word for a
+    // number on row 3, too few fields on row 5).
+    let wrong = out.join("wrong-headers.csv");
+    std::fs::write(&wrong, "colour,size\nred,3\n").unwrap();
+    let cars = std::fs::read_to_string(repo().join("data/cars93.csv")).unwrap();
+    let mut lines: Vec<String> = cars.lines().map(String::from).collect();
+    let hp = lines[0].split(',').position(|h| h.trim_matches('"') == "Horsepower").unwrap();
+    let mut cells: Vec<String> = lines[3].split(',').map(String::from).collect();
+    cells[hp] = "lots".into();
+    lines[3] = cells.join(",");
+    lines[5] = "1,2".into();
+    let broken = out.join("broken-rows.csv");
+    std::fs::write(&broken, lines.join("\n") + "\n").unwrap();
+    let mut plan = plan;
+    plan["wrongHeadersCsv"] = json!(wrong);
+    plan["brokenRowsCsv"] = json!(broken);
     let plan_file = dir.join("plan.json");
     std::fs::write(&plan_file, plan.to_string()).unwrap();
     let o = Command::new("node")
@@ -168,6 +184,28 @@ fn the_field_agents_journey_in_headless_chromium() {
         same_csv(&got, &want, &tol);
     }
     assert!(r["cloudBatch"]["job"].as_str().is_some_and(|j| !j.is_empty()));
+    let tab = &r["tab"]["batch"];
+    assert_eq!((&tab["state"], &tab["route"]), (&json!("done"), &json!("cloud")), "{tab}");
+    same_csv(&std::fs::read_to_string(tab["file"].as_str().unwrap()).unwrap(), &want, &tol);
+
+    // Out of range: a warning, not an error, and still a price.
+    let o = &r["outOfRange"];
+    assert!(o["warning"].as_str().unwrap().contains("outside the range seen in training"), "{o}");
+    assert!(o["invalid"].is_null(), "{o}");
+    assert!(o["value"].as_str().unwrap().parse::<f64>().is_ok(), "{o}");
+    // Bad files: the page says what is wrong.
+    let w = &r["wrongHeaders"];
+    assert_eq!(w["state"], json!("failed"), "{w}");
+    assert!(w["problems"].as_str().unwrap().contains("no column for"), "{w}");
+    let b = &r["brokenRows"];
+    assert_eq!(b["state"], json!("done"), "{b}");
+    assert_eq!(b["problemRows"], json!(2), "{b}");
+    assert!(
+        b["status"].as_str().unwrap().contains("Scored 91 rows")
+            && b["status"].as_str().unwrap().contains("2 rows have problems"),
+        "{b}"
+    );
+    assert!(b["problems"].as_str().unwrap().contains("Horsepower"), "{b}");
     assert!(r["cloudBatch"]["plan"].as_str().unwrap().contains("sending to the cloud"));
 
     // Phone width, tab mode, offline: the same golden answers.
@@ -183,6 +221,8 @@ fn the_field_agents_journey_in_headless_chromium() {
     assert_eq!(c["value"], json!(label), "{c}");
     let probs = c["probs"].as_array().unwrap();
     assert_eq!(probs.len(), 3, "{c}");
+    assert!(c["unknownModel"].as_str().unwrap().contains("cannot be opened"), "{c}");
+    assert!(c["unreachable"].as_str().unwrap().contains("Cannot reach the server"), "{c}");
     assert_eq!(probs[0][0], json!(label), "the likeliest class comes first: {c}");
     let sum: f64 = probs.iter().map(|p| p[1].as_f64().unwrap()).sum();
     assert!((sum - 1.0).abs() < 1e-4, "{sum}");

@@ -70,6 +70,15 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
 /// Starts the app in the page's `<body>`.
 #[wasm_bindgen(start)]
 pub fn start() {
+    // A bug must never leave a blank page: say so on the page itself.
+    std::panic::set_hook(Box::new(|info| {
+        let message = format!("citizen hit a bug and stopped: {info}. Reload the page to start again.");
+        web_sys::console::error_1(&message.clone().into());
+        if let Some(body) = dom::document().body() {
+            let note = el("p").class("error fatal").attr("role", "alert").text(&message);
+            let _ = body.prepend_with_node_1(&note.0);
+        }
+    }));
     let body = dom::document().body().expect("a body");
     if framed() || query("tab").is_some() {
         let _ = body.class_list().add_1("tab");
@@ -921,7 +930,11 @@ fn batch_panel() -> El {
                         .and_then(|i| i.files())
                         .and_then(|f| f.get(0));
                     if let Some(file) = file {
-                        spawn_local(run_batch(file));
+                        start_batch(file);
+                    }
+                    // Choosing the same file again must start again.
+                    if let Some(i) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                        i.set_value("");
                     }
                 }),
             ])
@@ -947,7 +960,7 @@ fn batch_panel() -> El {
                     .and_then(|t| t.files())
                     .and_then(|f| f.get(0));
                 if let Some(file) = file {
-                    spawn_local(run_batch(file));
+                    start_batch(file);
                 }
             }),
         el("p").id("batch-plan").attr("role", "status"),
@@ -958,6 +971,19 @@ fn batch_panel() -> El {
     ])
 }
 
+/// Marks the panel busy at once (a test or a script waiting for the end must
+/// not see the last batch's state), then runs the batch.
+fn start_batch(file: web_sys::File) {
+    set_batch_state("running");
+    spawn_local(run_batch(file));
+}
+
+fn set_batch_state(state: &str) {
+    if let Some(p) = dom::by_id("batch-panel") {
+        let _ = p.set_attribute("data-state", state);
+    }
+}
+
 fn progress(value: f64) {
     if let Some(p) = dom::by_id("batch-progress") {
         let _ = p.set_attribute("value", &format!("{:.4}", value.clamp(0.0, 1.0)));
@@ -966,6 +992,7 @@ fn progress(value: f64) {
 }
 
 fn batch_failed(message: &str) {
+    set_batch_state("failed");
     dom::set_text("batch-status", "");
     dom::show("batch-progress", false);
     dom::fill("batch-problems", [el("p").class("error").attr("role", "alert").text(message)]);
@@ -1020,7 +1047,7 @@ async fn run_batch(file: web_sys::File) {
     dom::set_text("batch-plan", &plan);
     if let Some(p) = dom::by_id("batch-panel") {
         let _ = p.set_attribute("data-route", if route == Route::Local { "local" } else { "cloud" });
-        let _ = p.set_attribute("data-state", "running");
+        let _ = p.remove_attribute("data-job");
     }
     progress(0.0);
     let stem = file_name.trim_end_matches(".csv").to_string();
@@ -1028,11 +1055,9 @@ async fn run_batch(file: web_sys::File) {
         Route::Local => run_local(model, bytes, &stem).await,
         Route::Cloud => run_cloud(&name, version, bytes, &stem).await,
     };
-    if let Some(p) = dom::by_id("batch-panel") {
-        let _ = p.set_attribute("data-state", if outcome.is_ok() { "done" } else { "failed" });
-    }
-    if let Err(m) = outcome {
-        batch_failed(&m);
+    match outcome {
+        Ok(()) => set_batch_state("done"),
+        Err(m) => batch_failed(&m),
     }
 }
 

@@ -59,22 +59,25 @@ async function result(scope) {
   };
 }
 
-async function batch(page, file) {
-  await page.locator('#batch-file').setInputFiles(file);
-  await page.locator('#batch-panel[data-state="done"], #batch-panel[data-state="failed"]').waitFor({ timeout: 120000 });
-  const panel = page.locator('#batch-panel');
+// Drops a file on the batch panel of `scope` (a page or a frame) and waits
+// for the end; downloads the result through `page`.
+async function batch(scope, file, page = scope) {
+  await scope.locator('#batch-file').setInputFiles(file);
+  await scope.locator('#batch-panel[data-state="done"], #batch-panel[data-state="failed"]').waitFor({ timeout: 120000 });
+  const panel = scope.locator('#batch-panel');
   const out = {
     state: await panel.getAttribute('data-state'),
     route: await panel.getAttribute('data-route'),
     job: await panel.getAttribute('data-job'),
-    plan: await page.locator('#batch-plan').textContent(),
-    status: await page.locator('#batch-status').textContent(),
-    problems: await page.locator('#batch-problems').textContent(),
-    progress: await page.locator('#batch-progress').getAttribute('value'),
+    plan: await scope.locator('#batch-plan').textContent(),
+    status: await scope.locator('#batch-status').textContent(),
+    problems: await scope.locator('#batch-problems').textContent(),
+    problemRows: await scope.locator('#batch-problems tbody tr').count(),
+    progress: await scope.locator('#batch-progress').getAttribute('value'),
   };
   if (out.state === 'done') {
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#batch-result').click()]);
-    out.file = path.join(plan.out, `${out.route}-${download.suggestedFilename()}`);
+    const [download] = await Promise.all([page.waitForEvent('download'), scope.locator('#batch-result').click()]);
+    out.file = path.join(plan.out, `${report.steps.length}-${out.route}-${download.suggestedFilename()}`);
     await download.saveAs(out.file);
   }
   return out;
@@ -132,6 +135,22 @@ try {
   fieldError.historyAfter = await page.locator('#history li').count();
   step('fieldError', fieldError);
 
+  // A value outside the range seen in training: a warning, and a prediction.
+  await page.locator('[name="Horsepower"]').fill('900');
+  await page.locator('#predict').click();
+  await page.locator('#history li').nth(2).waitFor();
+  const outOfRange = {
+    warning: await hpField.locator('.error').textContent(),
+    invalid: await page.locator('[name="Horsepower"]').getAttribute('aria-invalid'),
+    value: await page.locator('#result-value').getAttribute('data-value'),
+  };
+  await page.locator('[name="Horsepower"]').fill(String(plan.golden[0].input.Horsepower));
+  step('outOfRange', outOfRange);
+
+  // Files with problems: wrong headers are refused whole, broken rows listed.
+  step('wrongHeaders', await batch(page, plan.wrongHeadersCsv));
+  step('brokenRows', await batch(page, plan.brokenRowsCsv));
+
   // 4. A small batch is scored on this device.
   step('localBatch', await batch(page, plan.smallCsv));
 
@@ -155,6 +174,9 @@ try {
 
   // 7. Tab mode: a Teams-like host on another origin embeds the app with a
   // deep link, hands it the token, and the form predicts inside the frame.
+  // The tab's batches go to the cloud: its limit is set to 0 in Settings
+  // (kept per origin, as a user would set it).
+  await page.evaluate(() => localStorage.setItem('citizen.localLimitMs', '0'));
   const host = await newPage({ width: 1200, height: 900 });
   const tabUrl = `${plan.demo}/?app=${encodeURIComponent(plan.base + '/')}&model=${plan.model}&token=${plan.reader}`;
   await host.goto(tabUrl);
@@ -165,23 +187,38 @@ try {
   await frame.locator('#predict').click();
   const tabResult = await result(frame);
   await shot(host, 'tab');
+  const tabBatch = await batch(frame, plan.smallCsv, host);
+  await page.evaluate(() => localStorage.removeItem('citizen.localLimitMs'));
   // The same host page on an origin the server does not allow: the browser
   // refuses to show the app in its frame.
   const other = await newPage();
   await other.goto(`${plan.demoOther}/?app=${encodeURIComponent(plan.base + '/')}&model=${plan.model}`);
   await other.waitForTimeout(3000);
   const blocked = await other.frameLocator('#tab').locator('#predict-form').count();
-  step('tab', { compact, blocked, ...tabResult });
+  step('tab', { compact, blocked, batch: tabBatch, ...tabResult });
   await other.close();
   await host.close();
 
   // 8. A classifier, as an admin who sees every model: the class and its
   // probabilities as bars.
   const admin = await newPage();
-  await admin.goto(`${plan.base}/#/`);
+  await admin.goto(`${plan.base}/#/models/nope`);
+  await admin.locator('#main .error').waitFor();
+  const unknownModel = await admin.locator('#main .error').textContent();
   await admin.locator('#signout').click();
+  // A server that cannot be reached is said so at sign-in.
+  await admin.locator('details summary').click();
+  await admin.locator('#server').fill('http://127.0.0.1:9');
   await admin.locator('#token').fill(plan.admin);
   await admin.locator('#signin-button').click();
+  await admin.locator('#signin-error', { hasText: 'reach' }).waitFor();
+  const unreachable = await admin.locator('#signin-error').textContent();
+  await admin.locator('#server').fill(plan.base);
+  await admin.locator('#signin-button').click();
+  // Signed in, the app goes back to the deep link it was on; the brand link
+  // leads to the picker.
+  await admin.locator('#signin').waitFor({ state: 'detached' });
+  await admin.locator('a.brand').click();
   await admin.locator('#models li').nth(2).waitFor();
   const all = await admin.locator('#models li').evaluateAll((els) => els.map((e) => e.dataset.model));
   await admin.locator('#models li[data-model="iris-species"] a').click();
@@ -191,7 +228,7 @@ try {
   const irisResult = await result(admin);
   const probs = await admin.locator('.prob').evaluateAll((els) => els.map((e) => [e.dataset.class, Number(e.dataset.value)]));
   await shot(admin, 'classifier');
-  step('classifier', { models: all, probs, ...irisResult });
+  step('classifier', { models: all, probs, unknownModel, unreachable, ...irisResult });
   await admin.close();
 
   // 9. Offline: the server is gone; the app, the model and the form still
@@ -212,6 +249,9 @@ try {
   console.log(JSON.stringify(report));
 } catch (e) {
   report.error = String(e?.stack ?? e);
+  // Every open page as it was when the journey stopped.
+  let i = 0;
+  for (const p of context.pages()) await p.screenshot({ path: path.join(plan.out, `failed-${i++}.png`), fullPage: true }).catch(() => {});
   report.console = consoleLines;
   console.log(JSON.stringify(report));
 } finally {

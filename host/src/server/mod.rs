@@ -183,7 +183,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The web app's files. Browsers revalidate every file (`no-cache`), so a new
+/// The web app's files, gzipped ahead of time where `scripts/build-web.sh`
+/// left a `.gz` beside a file. Browsers revalidate every file (`no-cache`), so a new
 /// build is picked up at once; who may frame the app is said by a
 /// `frame-ancestors` policy (the server's own origin, plus the configured
 /// hosts).
@@ -195,7 +196,7 @@ fn web_app(dir: &std::path::Path, frame_ancestors: &[String]) -> axum::routing::
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, policy))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .service(tower_http::services::ServeDir::new(dir));
+        .service(tower_http::services::ServeDir::new(dir).precompressed_gzip());
     axum::routing::get_service(service)
 }
 
