@@ -37,7 +37,8 @@ struct Loaded {
     version: u64,
     model: Model,
     fields: Vec<FormField>,
-    ms_per_row: f64,
+    /// Measured at the first batch, not at load (it costs a few hundred rows).
+    ms_per_row: Option<f64>,
 }
 
 struct Past {
@@ -526,13 +527,12 @@ async fn load(name: &str) -> Result<(), Failure> {
         .manifest()
         .ok_or_else(|| Failure::Status(422, "it has no manifest, so there is no form for it".into()))?;
     let fields = form::fields(manifest);
-    let ms_per_row = cost_per_row(&model, &fields);
     let same = with(|s| s.loaded.as_ref().is_some_and(|l| l.name == name));
     with(|s| {
         if !same {
             s.history.clear();
         }
-        s.loaded = Some(Loaded { name: name.to_string(), version, model, fields, ms_per_row })
+        s.loaded = Some(Loaded { name: name.to_string(), version, model, fields, ms_per_row: None })
     });
     Ok(())
 }
@@ -738,7 +738,12 @@ fn predict() {
         s.history.truncate(HISTORY);
     });
     render_history();
-    show_explanation(&model, &row);
+    // The result is drawn first; the explanation (a few thousand rows) follows.
+    dom::fill("explain", [el("p").class("muted").text("Working out why…")]);
+    spawn_local(async move {
+        dom::yield_now().await;
+        show_explanation(&model, &row);
+    });
 }
 
 /// Draws the outputs; returns a one-line summary for the history.
@@ -999,11 +1004,20 @@ fn batch_failed(message: &str) {
 }
 
 async fn run_batch(file: web_sys::File) {
-    let Some((name, version, model, ms_per_row)) =
-        with(|s| s.loaded.as_ref().map(|l| (l.name.clone(), l.version, l.model.clone(), l.ms_per_row)))
-    else {
+    let Some((name, version, model, fields, known)) = with(|s| {
+        s.loaded.as_ref().map(|l| (l.name.clone(), l.version, l.model.clone(), l.fields.clone(), l.ms_per_row))
+    }) else {
         return;
     };
+    let ms_per_row = known.unwrap_or_else(|| {
+        let cost = cost_per_row(&model, &fields);
+        with(|s| {
+            if let Some(l) = s.loaded.as_mut().filter(|l| l.name == name && l.version == version) {
+                l.ms_per_row = Some(cost);
+            }
+        });
+        cost
+    });
     for url in with(|s| std::mem::take(&mut s.links)) {
         let _ = web_sys::Url::revoke_object_url(&url);
     }
