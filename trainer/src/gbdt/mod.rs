@@ -86,6 +86,10 @@ pub struct Params {
     /// model does not depend on it. 1 by default: a model search runs models
     /// side by side, and on a busy machine extra threads only wait.
     pub threads: usize,
+    /// Stop adding trees once this instant has passed (keeping at least one
+    /// round): a guard against overrunning a time budget. A model stopped by
+    /// it depends on the machine's speed; one that is not, does not.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for Params {
@@ -106,6 +110,7 @@ impl Default for Params {
             validation_fraction: 0.1,
             seed: 0,
             threads: 1,
+            deadline: None,
         }
     }
 }
@@ -422,6 +427,23 @@ impl Gbdt {
         }
     }
 
+    /// Multiplies every margin score by `t` (a temperature's inverse, for
+    /// calibrated probabilities): the base scores and every leaf value are
+    /// scaled and stored as `f32`, so the exported model computes the same
+    /// sums as [`Gbdt::predict_raw`].
+    pub fn scale_margins(&mut self, t: f64) {
+        for b in &mut self.base {
+            *b = (f64::from(*b) * t) as f32;
+        }
+        for tree in &mut self.trees {
+            for node in &mut tree.nodes {
+                if let Node::Leaf { value, .. } = node {
+                    *value = (f64::from(*value) * t) as f32;
+                }
+            }
+        }
+    }
+
     /// Class index per row (as the exported classifier's label: class 1 when
     /// the margin is positive; the first largest score for multiclass).
     /// Regression models give 0.
@@ -538,6 +560,9 @@ fn train_sets(
     let mut idx: Vec<u32> = Vec::with_capacity(n_sample);
     let mut in_sample = vec![true; rows];
     for round in 0..params.trees {
+        if round > 0 && params.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            break;
+        }
         gradients(objective, &scores, train.y, &mut grad, &mut hess);
         let sampled = n_sample < rows;
         let sample: Vec<usize> = if sampled { rng.choose(rows, n_sample) } else { Vec::new() };
