@@ -252,9 +252,10 @@ struct Candidate {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Encoding {
-    /// Numbers standardized, categories one-hot (linear models).
+    /// Numbers standardized, categories one-hot (linear models, networks).
     Standardized,
-    /// Numbers as they are, categories one-hot (trees).
+    /// Numbers as they are, each category field one column of category
+    /// codes that the trees split by sets of categories (trees).
     Raw,
 }
 
@@ -262,6 +263,8 @@ enum Encoding {
 struct Problem {
     x: Vec<f32>,
     width: usize,
+    /// Columns holding category codes.
+    categorical: Vec<usize>,
     /// Regression targets, or class indices as f64.
     y: Vec<f64>,
 }
@@ -359,7 +362,7 @@ fn tree_candidate(task: Task, classes: usize, rows: usize, seed: u64, t: TreeSet
     }
     let fit: FitFn = Box::new(move |p: &Problem, idx: &[usize], deadline: Option<Instant>| {
         let (x, y) = p.subset(idx);
-        let params = gbdt::Params { deadline, ..params.clone() };
+        let params = gbdt::Params { deadline, categorical: p.categorical.clone(), ..params.clone() };
         gbdt::Gbdt::fit(&x, idx.len(), p.width, &y, objective, &params, None)
             .map(Fitted::Trees)
             .map_err(|e| e.to_string())
@@ -400,7 +403,12 @@ const LINEAR_REFINED_AFTER: usize = 8;
 fn log_target(c: Candidate) -> Candidate {
     let inner = c.fit;
     let fit: FitFn = Box::new(move |p: &Problem, idx: &[usize], deadline: Option<Instant>| {
-        let logged = Problem { x: p.x.clone(), width: p.width, y: p.y.iter().map(|v| v.ln()).collect() };
+        let logged = Problem {
+            x: p.x.clone(),
+            width: p.width,
+            categorical: p.categorical.clone(),
+            y: p.y.iter().map(|v| v.ln()).collect(),
+        };
         inner(&logged, idx, deadline).map(|m| Fitted::Exp(Box::new(m)))
     });
     Candidate { params: format!("{} log-target", c.params), lambda: None, fit, ..c }
@@ -473,6 +481,9 @@ fn preprocessing(schema: &Schema, fields: &[Field], encoding: Encoding) -> Prepr
                     _ => (0.0, 1.0),
                 };
                 features.push(Feature::Numeric { field: f.name.clone(), center, scale });
+            }
+            FieldKind::Categorical { .. } if encoding == Encoding::Raw => {
+                features.push(Feature::Ordinal { field: f.name.clone() });
             }
             FieldKind::Categorical { categories } => {
                 for c in categories {
@@ -723,7 +734,10 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
                 .encode(&train_table)
                 .map_err(|e| TrainError::Table { file: data.source.clone(), reason: e.to_string() })?;
             let width = pre.features.len();
-            problems.push((cand.encoding, pre, Problem { x, width, y: y.clone() }));
+            let categorical =
+                pre.features.iter().enumerate().filter(|(_, f)| matches!(f, Feature::Ordinal { .. })).map(|(i, _)| i);
+            let categorical = categorical.collect();
+            problems.push((cand.encoding, pre, Problem { x, width, categorical, y: y.clone() }));
         }
         let problem = &problems.iter().find(|(e, _, _)| *e == cand.encoding).expect("built above").2;
         let t = Instant::now();

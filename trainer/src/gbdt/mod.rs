@@ -86,6 +86,11 @@ pub struct Params {
     /// model does not depend on it. 1 by default: a model search runs models
     /// side by side, and on a busy machine extra threads only wait.
     pub threads: usize,
+    /// Features holding category codes (small whole numbers, one per
+    /// category): their splits send a set of categories left (sorted by
+    /// gradient statistics, as LightGBM does) rather than a range of values.
+    /// A feature with more than `max_bins` codes is split as a number.
+    pub categorical: Vec<usize>,
     /// Stop adding trees once this instant has passed (keeping at least one
     /// round): a guard against overrunning a time budget. A model stopped by
     /// it depends on the machine's speed; one that is not, does not.
@@ -110,6 +115,7 @@ impl Default for Params {
             validation_fraction: 0.1,
             seed: 0,
             threads: 1,
+            categorical: Vec::new(),
             deadline: None,
         }
     }
@@ -146,6 +152,19 @@ pub enum Node {
         cover: f64,
         count: usize,
     },
+    /// Rows whose `x[feature]` is one of `categories` (category codes) go
+    /// to `left`, the others to `right`; missing values (NaN) go left when
+    /// `missing_left`. Exported as a chain of `BRANCH_EQ` nodes.
+    Categories {
+        feature: usize,
+        categories: Vec<f32>,
+        missing_left: bool,
+        left: usize,
+        right: usize,
+        gain: f64,
+        cover: f64,
+        count: usize,
+    },
     /// `value` is added to the tree's output (learning rate included).
     Leaf { value: f32, cover: f64, count: usize },
 }
@@ -168,6 +187,11 @@ impl Tree {
                 Node::Split { feature, threshold, missing_left, left, right, .. } => {
                     let x = row[*feature];
                     let go_left = if x.is_nan() { *missing_left } else { x <= *threshold };
+                    i = if go_left { *left } else { *right };
+                }
+                Node::Categories { feature, categories, missing_left, left, right, .. } => {
+                    let x = row[*feature];
+                    let go_left = if x.is_nan() { *missing_left } else { categories.contains(&x) };
                     i = if go_left { *left } else { *right };
                 }
             }
@@ -532,7 +556,11 @@ fn train_sets(
 ) -> Gbdt {
     let rows = train.rows;
     let k = objective.outputs();
-    let bins = Bins::new(train.x, rows, cols, params.max_bins);
+    let mut is_categorical = vec![false; cols];
+    for &f in params.categorical.iter().filter(|&&f| f < cols) {
+        is_categorical[f] = true;
+    }
+    let bins = Bins::new(train.x, rows, cols, params.max_bins, &is_categorical);
     let base = base_scores(objective, train.y);
     let mut scores: Vec<f64> = (0..rows).flat_map(|_| base.iter().map(|&b| f64::from(b))).collect();
     let mut vscores: Vec<f64> =
