@@ -223,16 +223,14 @@ fn a_tiny_time_budget_fits_one_candidate_and_says_so() {
         "--exclude",
         "Min.Price,Max.Price",
         "--time-budget",
-        "0.001s",
+        "0.000001s",
         "-o",
         model.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(
-        e.contains(
-            "The time budget of 0.001 s was reached after 1 of 33 candidates; a longer --time-budget tries more."
-        ),
+        e.contains("The time budget of 1µs was reached after 1 of 33 candidates; a longer --time-budget tries more."),
         "{e}"
     );
     assert!(e.contains("<- winner"), "{e}");

@@ -111,7 +111,7 @@ fn status(
     let spent = started.elapsed().as_secs_f64();
     let filled = ((spent / budget.as_secs_f64().max(1e-9)) * WIDTH as f64).clamp(0.0, WIDTH as f64) as usize;
     format!(
-        "  [{}{}] {:.1}/{} s  candidate {}/{total} {} {}  fit {}/{folds}",
+        "  [{}{}] {:.1}s of {}  candidate {}/{total} {} {}  fit {}/{folds}",
         "#".repeat(filled),
         "-".repeat(WIDTH - filled),
         spent,
@@ -123,9 +123,9 @@ fn status(
     )
 }
 
-/// A duration as the user wrote it: `30 s`, `0.5 s`.
+/// A duration as people read it: `30s`, `500ms`, `1µs`.
 fn seconds(d: Duration) -> String {
-    format!("{} s", round4(d.as_secs_f64()))
+    format!("{d:?}")
 }
 
 /// One tried candidate.
@@ -416,9 +416,10 @@ fn log_target(c: Candidate) -> Candidate {
 
 /// Every candidate, in the order the search tries them: one of each family
 /// first (so even a short budget compares them), then the cheap linear
-/// penalties, then tree and network settings from common to unusual, the
-/// slow low learning rates last. The budget only decides how far down this
-/// list the search gets.
+/// penalties, then tree and network settings from common to unusual (and,
+/// for a positive regression target, models of its logarithm), the slow
+/// low learning rates last; on large data the networks after the trees.
+/// The budget only decides how far down this list the search gets.
 fn candidates(task: Task, classes: usize, rows: usize, seed: u64, positive: bool) -> Vec<Candidate> {
     let lin = |l| linear_candidate(task, classes, l);
     let gb = |t| tree_candidate(task, classes, rows, seed, t);
@@ -467,6 +468,17 @@ fn candidates(task: Task, classes: usize, rows: usize, seed: u64, positive: bool
     for (i, c) in logs.into_iter().flatten().enumerate() {
         list.insert(at + i, c);
     }
+    if rows >= EARLY_STOPPING_ROWS {
+        // On large data networks are slow and trees strong: after the first
+        // network, every other one waits until the trees have been tried.
+        let first_net = list.iter().position(|c| c.family == "mlp");
+        let (mut kept, mut nets) = (Vec::new(), Vec::new());
+        for (i, c) in list.into_iter().enumerate() {
+            if c.family == "mlp" && Some(i) != first_net { nets.push(c) } else { kept.push(c) }
+        }
+        kept.extend(nets);
+        list = kept;
+    }
     list
 }
 
@@ -475,6 +487,10 @@ fn preprocessing(schema: &Schema, fields: &[Field], encoding: Encoding) -> Prepr
     let mut features = Vec::new();
     for f in fields {
         match &f.kind {
+            // The trees route missing values themselves (a learned direction per split).
+            FieldKind::Numeric { .. } if encoding == Encoding::Raw => {
+                features.push(Feature::NumberOrNan { field: f.name.clone() });
+            }
             FieldKind::Numeric { .. } => {
                 let (center, scale) = match (encoding, schema.column(&f.name).map(|c| &c.kind)) {
                     (Encoding::Standardized, Some(Kind::Numeric { .. })) => numeric_stats(schema, &f.name),
