@@ -28,7 +28,7 @@
 
 use runtime_wasm::pb;
 
-use crate::gbdt::{Gbdt, Node, Objective};
+use crate::gbdt::{Gbdt, Node, Objective, Rule};
 use crate::onnx;
 
 /// The `ai.onnx.ml` domain.
@@ -59,13 +59,13 @@ impl Flat {
             let mut next_id = tree.nodes.len();
             for (i, node) in tree.nodes.iter().enumerate() {
                 match node {
-                    Node::Split { feature, threshold, missing_left, left, right, .. } => {
+                    Node::Split { feature, rule: Rule::AtMost(threshold), missing_left, left, right, .. } => {
                         f.push_node(t, i, *feature, *threshold, "BRANCH_LEQ", (*left, *right), *missing_left);
                     }
                     // `x == c1 ? left : (x == c2 ? left : ... : right)`; NaN
                     // equals nothing, so it reaches `right` unless the first
                     // node sends it left.
-                    Node::Categories { feature, categories, missing_left, left, right, .. } => {
+                    Node::Split { feature, rule: Rule::OneOf(categories), missing_left, left, right, .. } => {
                         let mut id = i;
                         for (k, &c) in categories.iter().enumerate() {
                             let last = k + 1 == categories.len();
@@ -231,7 +231,7 @@ mod tests {
         let leaf = |value| Node::Leaf { value, cover: 1.0, count: 1 };
         let split = Node::Split {
             feature: 0,
-            threshold: 0.0,
+            rule: Rule::AtMost(0.0),
             missing_left: true,
             left: 1,
             right: 2,

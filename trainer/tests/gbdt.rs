@@ -144,7 +144,7 @@ fn missing_values_go_where_they_belong() {
         .flat_map(|t| t.nodes.iter())
         .filter_map(|n| match n {
             Node::Split { missing_left, .. } => Some(*missing_left),
-            _ => None,
+            Node::Leaf { .. } => None,
         })
         .collect();
     assert!(dirs.contains(&true) && dirs.contains(&false));

@@ -8,7 +8,7 @@ use common::{Dataset, Rand, features};
 use prost::Message;
 use runtime_wasm::Model;
 use runtime_wasm::interface::{Data, NamedTensor};
-use trainer::gbdt::{Gbdt, Node, Objective, Params};
+use trainer::gbdt::{Gbdt, Node, Objective, Params, Rule};
 use trainer::onnx_trees;
 
 fn close(got: f64, want: f64) -> bool {
@@ -32,7 +32,7 @@ fn with_edges(m: &Gbdt, x: &[f32], cols: usize) -> (Vec<f32>, usize) {
     let mut k = 0;
     for tree in m.trees().iter().take(40) {
         for node in &tree.nodes {
-            if let Node::Split { feature, threshold, .. } = node {
+            if let Node::Split { feature, rule: Rule::AtMost(threshold), .. } = node {
                 let t = *threshold;
                 for v in [
                     t,
@@ -118,7 +118,7 @@ fn regressor_with_learned_missing_directions() {
     let m = Gbdt::fit(&x, rows, cols, &y, Objective::SquaredError, &params, None).unwrap();
     let splits = m.trees().iter().flat_map(|t| &t.nodes).filter_map(|n| match n {
         Node::Split { missing_left, .. } => Some(*missing_left),
-        _ => None,
+        Node::Leaf { .. } => None,
     });
     let (left, right): (Vec<bool>, Vec<bool>) = splits.partition(|&l| l);
     assert!(!left.is_empty() && !right.is_empty(), "both missing directions are exercised");
@@ -234,13 +234,15 @@ fn category_splits_export_as_chains_of_equalities() {
         .iter()
         .flat_map(|t| &t.nodes)
         .filter_map(|n| match n {
-            Node::Categories { categories, .. } => Some(categories),
+            Node::Split { rule: Rule::OneOf(categories), .. } => Some(categories),
             _ => None,
         })
         .collect();
     assert!(!sets.is_empty(), "the category is split by sets");
     // The first tree's root separates the set {1, 4, 6, 11} from the rest.
-    let Node::Categories { categories, .. } = &m.trees()[0].nodes[0] else { panic!("{:?}", m.trees()[0].nodes[0]) };
+    let Node::Split { rule: Rule::OneOf(categories), .. } = &m.trees()[0].nodes[0] else {
+        panic!("{:?}", m.trees()[0].nodes[0])
+    };
     let mut root: Vec<f32> = categories.clone();
     root.sort_by(f32::total_cmp);
     assert!(root == [1.0, 4.0, 6.0, 11.0] || root.len() == 8, "{root:?}");
@@ -251,18 +253,7 @@ fn category_splits_export_as_chains_of_equalities() {
     let yb: Vec<f64> = y.iter().map(|&v| f64::from(u8::from(v > 5.0))).collect();
     let b = Gbdt::fit(&x, 2000, 2, &yb, Objective::Binary, &params, None).unwrap();
     check_classifier(&b, &["no".into(), "yes".into()], &xe[..rows * 2], 2);
-    let yc: Vec<f64> = y
-        .iter()
-        .map(|&v| {
-            if v > 5.0 {
-                2.0
-            } else if v > 0.0 {
-                1.0
-            } else {
-                0.0
-            }
-        })
-        .collect();
+    let yc: Vec<f64> = y.iter().map(|&v| f64::from(u8::from(v > 0.0) + u8::from(v > 5.0))).collect();
     let c = Gbdt::fit(&x, 2000, 2, &yc, Objective::Multiclass { classes: 3 }, &params, None).unwrap();
     check_classifier(&c, &["a".into(), "b".into(), "c".into()], &xe, 2);
 

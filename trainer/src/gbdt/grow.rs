@@ -3,7 +3,7 @@
 //! split the side where missing values go chosen by gain.
 
 use super::bins::Bins;
-use super::{Node, Tree};
+use super::{Node, Rule, Tree};
 
 /// Rows per part of a histogram summed on its own (and possibly in parallel).
 const PART_ROWS: usize = 16_384;
@@ -129,30 +129,22 @@ impl Grower<'_> {
             let split = leaf.split.clone().expect("chosen for its split");
             let mid = self.partition(&mut idx[leaf.start..leaf.end], &mut scratch, &split) + leaf.start;
             let (l, r) = (nodes.len(), nodes.len() + 1);
-            nodes[leaf.node] = match &split.set {
-                Some(set) => Node::Categories {
-                    feature: split.feature,
-                    categories: (1..set.len())
-                        .filter(|&b| set[b])
-                        .map(|b| self.bins.codes[split.feature][b - 1])
-                        .collect(),
-                    missing_left: split.missing_left,
-                    left: l,
-                    right: r,
-                    gain: split.gain,
-                    cover: leaf.stat.h,
-                    count: leaf.end - leaf.start,
-                },
-                None => Node::Split {
-                    feature: split.feature,
-                    threshold: self.bins.thresholds[split.feature].get(split.bin - 1).copied().unwrap_or(f32::INFINITY),
-                    missing_left: split.missing_left,
-                    left: l,
-                    right: r,
-                    gain: split.gain,
-                    cover: leaf.stat.h,
-                    count: leaf.end - leaf.start,
-                },
+            let f = split.feature;
+            let rule = match &split.set {
+                Some(set) => {
+                    Rule::OneOf((1..set.len()).filter(|&b| set[b]).map(|b| self.bins.codes[f][b - 1]).collect())
+                }
+                None => Rule::AtMost(self.bins.thresholds[f].get(split.bin - 1).copied().unwrap_or(f32::INFINITY)),
+            };
+            nodes[leaf.node] = Node::Split {
+                feature: f,
+                rule,
+                missing_left: split.missing_left,
+                left: l,
+                right: r,
+                gain: split.gain,
+                cover: leaf.stat.h,
+                count: leaf.end - leaf.start,
             };
             gains.push((split.feature, split.gain));
             nodes.push(Node::Leaf { value: 0.0, cover: split.left.h, count: mid - leaf.start });

@@ -138,11 +138,11 @@ pub enum GbdtError {
 /// One node of a tree.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Node {
-    /// Rows with `x[feature] <= threshold` go to `left`, the others to
+    /// Rows whose `x[feature]` meets `rule` go to `left`, the others to
     /// `right`; missing values (NaN) go left when `missing_left`.
     Split {
         feature: usize,
-        threshold: f32,
+        rule: Rule,
         missing_left: bool,
         left: usize,
         right: usize,
@@ -152,21 +152,28 @@ pub enum Node {
         cover: f64,
         count: usize,
     },
-    /// Rows whose `x[feature]` is one of `categories` (category codes) go
-    /// to `left`, the others to `right`; missing values (NaN) go left when
-    /// `missing_left`. Exported as a chain of `BRANCH_EQ` nodes.
-    Categories {
-        feature: usize,
-        categories: Vec<f32>,
-        missing_left: bool,
-        left: usize,
-        right: usize,
-        gain: f64,
-        cover: f64,
-        count: usize,
-    },
     /// `value` is added to the tree's output (learning rate included).
     Leaf { value: f32, cover: f64, count: usize },
+}
+
+/// Which present values a split sends left.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Rule {
+    /// `x <= threshold` (exported as `BRANCH_LEQ`).
+    AtMost(f32),
+    /// `x` is one of these category codes (exported as a chain of
+    /// `BRANCH_EQ` nodes).
+    OneOf(Vec<f32>),
+}
+
+impl Rule {
+    /// Whether a present (not NaN) value goes left.
+    pub fn left(&self, x: f32) -> bool {
+        match self {
+            Rule::AtMost(t) => x <= *t,
+            Rule::OneOf(codes) => codes.contains(&x),
+        }
+    }
 }
 
 /// One tree; node 0 is the root.
@@ -184,14 +191,9 @@ impl Tree {
         loop {
             match &self.nodes[i] {
                 Node::Leaf { value, .. } => return *value,
-                Node::Split { feature, threshold, missing_left, left, right, .. } => {
+                Node::Split { feature, rule, missing_left, left, right, .. } => {
                     let x = row[*feature];
-                    let go_left = if x.is_nan() { *missing_left } else { x <= *threshold };
-                    i = if go_left { *left } else { *right };
-                }
-                Node::Categories { feature, categories, missing_left, left, right, .. } => {
-                    let x = row[*feature];
-                    let go_left = if x.is_nan() { *missing_left } else { categories.contains(&x) };
+                    let go_left = if x.is_nan() { *missing_left } else { rule.left(x) };
                     i = if go_left { *left } else { *right };
                 }
             }
