@@ -291,7 +291,8 @@ fn lbfgs(mut x: Vec<f64>, mut f: impl FnMut(&[f64], &mut [f64]) -> f64, max_iter
             }
             step *= 0.5;
         }
-        if !(f_trial < fx) {
+        // No decrease (or a NaN): nothing more to gain.
+        if f_trial.partial_cmp(&fx) != Some(std::cmp::Ordering::Less) {
             break;
         }
         let s: Vec<f64> = trial.iter().zip(&x).map(|(a, b)| a - b).collect();
