@@ -247,6 +247,8 @@ struct Candidate {
     cost: f64,
     /// A linear model's penalty, which the search refines around the best.
     lambda: Option<f64>,
+    /// A tree model's setting, which the search refines around the best.
+    tree: Option<TreeSetting>,
     fit: FitFn,
 }
 
@@ -299,6 +301,7 @@ fn linear_candidate(task: Task, classes: usize, lambda: f64) -> Candidate {
         encoding: Encoding::Standardized,
         cost: 1.0,
         lambda: Some(lambda),
+        tree: None,
         fit,
     }
 }
@@ -369,7 +372,7 @@ fn tree_candidate(task: Task, classes: usize, rows: usize, seed: u64, t: TreeSet
     });
     // Work grows with the rounds (1 / learning rate) and the leaves.
     let cost = (0.1 / t.lr) * (0.5 + t.leaves as f64 / 62.0) * t.sample;
-    Candidate { family: "gbdt", params: label, encoding: Encoding::Raw, cost, lambda: None, fit }
+    Candidate { family: "gbdt", params: label, encoding: Encoding::Raw, cost, lambda: None, tree: Some(t), fit }
 }
 
 /// A small neural network (candle) on the linear models' standardized
@@ -391,7 +394,7 @@ fn mlp_candidate(task: Task, classes: usize, seed: u64, hidden: &[usize], lr: f6
         let params = MlpParams { deadline, ..params.clone() };
         Mlp::fit(&x, idx.len(), p.width, &y, kind, &params, seed).map(Fitted::Net)
     });
-    Candidate { family: "mlp", params: label, encoding: Encoding::Standardized, cost, lambda: None, fit }
+    Candidate { family: "mlp", params: label, encoding: Encoding::Standardized, cost, lambda: None, tree: None, fit }
 }
 
 /// The index in [`candidates`] of the last linear penalty of the sweep;
@@ -411,7 +414,7 @@ fn log_target(c: Candidate) -> Candidate {
         };
         inner(&logged, idx, deadline).map(|m| Fitted::Exp(Box::new(m)))
     });
-    Candidate { params: format!("{} log-target", c.params), lambda: None, fit, ..c }
+    Candidate { params: format!("{} log-target", c.params), lambda: None, tree: None, fit, ..c }
 }
 
 /// Every candidate, in the order the search tries them: one of each family
@@ -695,7 +698,9 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
     let k = if rows.len() <= 20_000 { 5.min(rows.len()) } else { 1 };
     let splits = if k > 1 { folds(rows.len(), k, opts.seed) } else { holdout(rows.len(), opts.seed) };
     let validation = if k > 1 { format!("{k}-fold cross-validation") } else { "holdout of 20% of the rows".into() };
-    let total = candidates.len() + 2;
+    // Two refinements of the best penalty, two of the best tree setting.
+    let total = candidates.len() + 4;
+    let mut trees_refined = false;
     progress(Progress::Line(&format!(
         "Model search ({validation}, {}; {total} candidates, budget {}):",
         metric.name(),
@@ -712,7 +717,7 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
     let better = |a: f64, b: f64| if metric.higher_is_better() { a > b } else { a < b };
     let mut stopped = None;
     let mut ci = 0;
-    while ci < candidates.len() {
+    loop {
         if ci == LINEAR_REFINED_AFTER + 1 {
             // Halfway (on a log scale) on each side of the best penalty so far.
             let best = leaderboard
@@ -726,7 +731,25 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
                 candidates.insert(ci, linear_candidate(task, classes.len(), l / step));
             }
         }
-        let cand = &candidates[ci];
+        if !trees_refined && candidates[ci..].iter().all(|c| c.tree.is_none()) {
+            // Once the list's tree settings are tried: the best one with half
+            // the learning rate (twice the rounds), and with twice the leaves
+            // and half the least rows per leaf.
+            trees_refined = true;
+            let best = leaderboard
+                .iter()
+                .zip(&fitted_candidates)
+                .filter_map(|(e, &c)| candidates[c].tree.map(|t| (e.mean, t)))
+                .reduce(|a, b| if better(b.0, a.0) { b } else { a });
+            if let Some((_, t)) = best {
+                let deeper = TreeSetting { leaves: t.leaves * 2, depth: t.depth + 2, min_leaf: t.min_leaf / 2.0, ..t };
+                let slower = TreeSetting { lr: t.lr / 2.0, ..t };
+                let (n, seed) = (rows.len(), opts.seed);
+                candidates.insert(ci, tree_candidate(task, classes.len(), n, seed, deeper));
+                candidates.insert(ci, tree_candidate(task, classes.len(), n, seed, slower));
+            }
+        }
+        let Some(cand) = candidates.get(ci) else { break };
         ci += 1;
         let ci = ci - 1;
         // Time kept for refitting the leader on all rows (about one fit on
