@@ -336,9 +336,10 @@ fn train(
     Ok(())
 }
 
-/// Columns of the terminal (`COLUMNS`, else 100), so the live line never wraps.
+/// Columns of the terminal (`COLUMNS` when the shell exports it, else 80),
+/// so the live line does not wrap: a wrapped line could not be rewritten.
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&w| w > 20).unwrap_or(100)
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&w| w > 20).unwrap_or(80)
 }
 
 /// Loads a model file, naming the file in any error.

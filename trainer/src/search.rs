@@ -111,15 +111,15 @@ fn status(
     let spent = started.elapsed().as_secs_f64();
     let filled = ((spent / budget.as_secs_f64().max(1e-9)) * WIDTH as f64).clamp(0.0, WIDTH as f64) as usize;
     format!(
-        "  [{}{}] {:.1}s of {}  candidate {}/{total} {} {}  fit {}/{folds}",
+        "  [{}{}] {:.1}s of {}  candidate {}/{total}, fit {}/{folds}: {} {}",
         "#".repeat(filled),
         "-".repeat(WIDTH - filled),
         spent,
         seconds(budget),
         ci + 1,
+        fold + 1,
         cand.family,
         cand.params,
-        fold + 1
     )
 }
 
