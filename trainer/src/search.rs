@@ -397,10 +397,6 @@ fn mlp_candidate(task: Task, classes: usize, seed: u64, hidden: &[usize], lr: f6
     Candidate { family: "mlp", params: label, encoding: Encoding::Standardized, cost, lambda: None, tree: None, fit }
 }
 
-/// The index in [`candidates`] of the last linear penalty of the sweep;
-/// after it the search refines the best penalty.
-const LINEAR_REFINED_AFTER: usize = 8;
-
 /// A regression candidate fitted to the logarithm of the target (for a
 /// positive target, where errors grow with the value, as prices do).
 fn log_target(c: Candidate) -> Candidate {
@@ -440,7 +436,7 @@ fn candidates(task: Task, classes: usize, rows: usize, seed: u64, positive: bool
         lin(1e-3),
         lin(1e-4),
         // (Here the search inserts the two penalties halfway, on a log
-        // scale, around the best one so far: see `LINEAR_REFINED_AFTER`.)
+        // scale, around the best one so far.)
         gb(tree(0.05, 15, 6, 1.0)),
         gb(TreeSetting { sample: 0.8, ..tree(0.05, 63, 10, 1.0) }),
         gb(tree(0.1, 7, 3, 1.0)),
@@ -458,8 +454,9 @@ fn candidates(task: Task, classes: usize, rows: usize, seed: u64, positive: bool
         mlp(&[128, 64], 1e-3, 1e-3),
         gb(TreeSetting { min_leaf: 0.5, sample: 0.8, ..tree(0.03, 127, 12, 3.0) }),
     ];
-    // After the first tree settings: the logarithm of a positive target.
-    let at = LINEAR_REFINED_AFTER + 4;
+    // After the first three tree settings of the sweep: the logarithm of a
+    // positive target.
+    let at = 12;
     let logs = [
         logged(lin(1.0)),
         logged(lin(10.0)),
@@ -472,15 +469,28 @@ fn candidates(task: Task, classes: usize, rows: usize, seed: u64, positive: bool
         list.insert(at + i, c);
     }
     if rows >= EARLY_STOPPING_ROWS {
-        // On large data networks are slow and trees strong: after the first
-        // network, every other one waits until the trees have been tried.
-        let first_net = list.iter().position(|c| c.family == "mlp");
-        let (mut kept, mut nets) = (Vec::new(), Vec::new());
-        for (i, c) in list.into_iter().enumerate() {
-            if c.family == "mlp" && Some(i) != first_net { nets.push(c) } else { kept.push(c) }
-        }
-        kept.extend(nets);
-        list = kept;
+        // On large data trees are strong and cheap for what they give, while
+        // each logistic fit (hundreds of passes) and network is slow: after
+        // the first of each family, the trees (and the closed-form ridge)
+        // go first, then the logistic penalties, then the networks.
+        let mut seen = Vec::new();
+        let mut ranked: Vec<(u8, Candidate)> = list
+            .into_iter()
+            .map(|c| {
+                let rank = match c.family {
+                    f if !seen.contains(&f) => {
+                        seen.push(f);
+                        0
+                    }
+                    "gbdt" | "ridge" => 1,
+                    "logistic" => 2,
+                    _ => 3,
+                };
+                (rank, c)
+            })
+            .collect();
+        ranked.sort_by_key(|(rank, _)| *rank);
+        list = ranked.into_iter().map(|(_, c)| c).collect();
     }
     list
 }
@@ -700,13 +710,12 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
     let validation = if k > 1 { format!("{k}-fold cross-validation") } else { "holdout of 20% of the rows".into() };
     // Two refinements of the best penalty, two of the best tree setting.
     let total = candidates.len() + 4;
-    let mut trees_refined = false;
+    let (mut trees_refined, mut linear_refined) = (false, false);
     progress(Progress::Line(&format!(
         "Model search ({validation}, {}; {total} candidates, budget {}):",
         metric.name(),
         seconds(opts.time_budget)
     )));
-    let end = started + opts.time_budget;
     let mut problems: Vec<(Encoding, Preprocessing, Problem)> = Vec::new();
     let mut leaderboard: Vec<Entry> = Vec::new();
     let mut fitted_candidates: Vec<usize> = Vec::new();
@@ -718,8 +727,10 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
     let mut stopped = None;
     let mut ci = 0;
     loop {
-        if ci == LINEAR_REFINED_AFTER + 1 {
-            // Halfway (on a log scale) on each side of the best penalty so far.
+        if !linear_refined && candidates[ci..].iter().all(|c| c.lambda.is_none()) {
+            // Once the list's penalties are tried: halfway (on a log scale)
+            // on each side of the best one.
+            linear_refined = true;
             let best = leaderboard
                 .iter()
                 .zip(&fitted_candidates)
@@ -784,9 +795,10 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
         let mut outs: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
         let mut failed = None;
         let mut first = None;
-        // A fit stops at the end of the budget (less the refit's share) only
-        // if it would overrun it.
-        let deadline = end.checked_sub(Duration::from_secs_f64(reserve)).unwrap_or(end).max(Instant::now());
+        // A candidate may take at most a quarter of what is left of the
+        // budget (less the refit's share), so that one slow network cannot
+        // spend it all; its fits stop there only if they would overrun it.
+        let deadline = Instant::now() + Duration::from_secs_f64(left.max(0.0) / 4.0);
         for (i, valid) in splits.iter().enumerate() {
             progress(Progress::Status(&status(ci, total, cand, i, splits.len(), started, opts.time_budget)));
             let train_idx = complement(rows.len(), valid);
