@@ -1116,3 +1116,31 @@ fn golden_output(task: Task, target: &str, classes: &[String], pred: &[f64], i: 
     }
     m
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Out-of-fold probabilities of two classes where the model says `p`
+    /// for the class it picks and is right in `right` of 100 rows.
+    fn outs(p: f64, right: usize) -> Vec<(Vec<f64>, Vec<f64>)> {
+        let probs = (0..100).flat_map(|_| [p, 1.0 - p]).collect();
+        let y = (0..100).map(|r| if r < right { 0.0 } else { 1.0 }).collect();
+        vec![(probs, y)]
+    }
+
+    #[test]
+    fn calibration_sharpens_the_timid_and_softens_the_overconfident() {
+        // Right 99 times in 100 but only 60% sure: sharper (t > 1).
+        let t = temperature(&outs(0.6, 99), 2);
+        assert!(t > 5.0, "{t}");
+        // Right 70 times in 100 but 99% sure: softer (t < 1).
+        let t = temperature(&outs(0.99, 70), 2);
+        assert!(t < 0.5, "{t}");
+        let mut row = [0.99, 0.01];
+        sharpen(&mut row, t);
+        assert!((row[0] - 0.7).abs() < 0.01 && (row[0] + row[1] - 1.0).abs() < 1e-12, "{row:?}");
+        // Calibrated already: left alone.
+        assert_eq!(temperature(&outs(0.5, 50), 2), 1.0);
+    }
+}
