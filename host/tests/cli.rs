@@ -17,6 +17,14 @@ fn scratch(name: &str) -> PathBuf {
     d
 }
 
+/// `citizen train DATA --target TARGET EXTRA... -o OUT`.
+fn train(data: &str, target: &str, extra: &[&str], out: &Path) -> Output {
+    let mut args = vec!["train", data, "--target", target];
+    args.extend_from_slice(extra);
+    args.extend(["-o", out.to_str().unwrap()]);
+    citizen(&args)
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -124,16 +132,7 @@ fn errors_name_the_file_row_field_and_reason_and_leave_nothing() {
 fn train_writes_a_checked_model_that_predicts() {
     let dir = scratch("train");
     let model = dir.join("iris.onnx");
-    let o = citizen(&[
-        "train",
-        "data/iris.csv",
-        "--target",
-        "Species",
-        "--time-budget",
-        "20s",
-        "-o",
-        model.to_str().unwrap(),
-    ]);
+    let o = train("data/iris.csv", "Species", &["--time-budget", "20s"], &model);
     assert!(o.status.success(), "{}", stderr(&o));
     let e = stderr(&o);
     for needle in [
@@ -190,16 +189,7 @@ fn train_reads_parquet() {
     let dir = scratch("train-parquet");
     let (data, model) = (dir.join("iris.parquet"), dir.join("iris.onnx"));
     iris_parquet(&data);
-    let o = citizen(&[
-        "train",
-        data.to_str().unwrap(),
-        "--target",
-        "Species",
-        "--time-budget",
-        "10s",
-        "-o",
-        model.to_str().unwrap(),
-    ]);
+    let o = train(data.to_str().unwrap(), "Species", &["--time-budget", "10s"], &model);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("Read iris.parquet (150 rows, 5 columns)"), "{}", stderr(&o));
     let o = citizen(&["inspect", "--json", model.to_str().unwrap()]);
@@ -215,18 +205,8 @@ fn train_reads_parquet() {
 fn a_tiny_time_budget_fits_one_candidate_and_says_so() {
     let dir = scratch("tiny-budget");
     let model = dir.join("m.onnx");
-    let o = citizen(&[
-        "train",
-        "data/cars93.csv",
-        "--target",
-        "Price",
-        "--exclude",
-        "Min.Price,Max.Price",
-        "--time-budget",
-        "0.000001s",
-        "-o",
-        model.to_str().unwrap(),
-    ]);
+    let o =
+        train("data/cars93.csv", "Price", &["--exclude", "Min.Price,Max.Price", "--time-budget", "0.000001s"], &model);
     assert!(o.status.success(), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(
@@ -243,15 +223,12 @@ fn a_tiny_time_budget_fits_one_candidate_and_says_so() {
 fn no_refit_keeps_the_searched_model() {
     let dir = scratch("no-refit");
     let (a, b) = (dir.join("refit.onnx"), dir.join("kept.onnx"));
-    for (out, extra) in [(&a, None), (&b, Some("--no-refit"))] {
-        let mut args = vec!["train", "data/iris.csv", "--target", "Species", "--time-budget", "10s"];
-        args.extend(extra);
-        args.extend(["-o", out.to_str().unwrap()]);
-        let o = citizen(&args);
+    for (out, extra) in [(&a, &["--time-budget", "10s"][..]), (&b, &["--time-budget", "10s", "--no-refit"])] {
+        let o = train("data/iris.csv", "Species", extra, out);
         assert!(o.status.success(), "{}", stderr(&o));
         assert_eq!(
             stderr(&o).contains("--no-refit: the model is the winner as fitted on 120 of the 150 rows"),
-            extra.is_some()
+            extra.len() == 3
         );
     }
     assert!(std::fs::read(&a).unwrap() != std::fs::read(&b).unwrap());
@@ -267,20 +244,12 @@ fn training_is_deterministic_for_a_seed() {
     let dir = scratch("seed");
     let (a, b) = (dir.join("a.onnx"), dir.join("b.onnx"));
     for out in [&a, &b] {
-        let o = citizen(&[
-            "train",
+        let o = train(
             "data/cars93.csv",
-            "--target",
             "Price",
-            "--exclude",
-            "Min.Price,Max.Price",
-            "--seed",
-            "7",
-            "--name",
-            "cars",
-            "-o",
-            out.to_str().unwrap(),
-        ]);
+            &["--exclude", "Min.Price,Max.Price", "--seed", "7", "--name", "cars"],
+            out,
+        );
         assert!(o.status.success(), "{}", stderr(&o));
     }
     assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(), "two runs with one seed wrote different models");

@@ -731,12 +731,7 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
             // Once the list's penalties are tried: halfway (on a log scale)
             // on each side of the best one.
             linear_refined = true;
-            let best = leaderboard
-                .iter()
-                .zip(&fitted_candidates)
-                .filter_map(|(e, &c)| candidates[c].lambda.map(|l| (e.mean, l)))
-                .reduce(|a, b| if better(b.0, a.0) { b } else { a });
-            if let Some((_, l)) = best {
+            if let Some(l) = best_tried(&candidates, &leaderboard, &fitted_candidates, better, |c| c.lambda) {
                 let step = 10f64.sqrt();
                 candidates.insert(ci, linear_candidate(task, classes.len(), l * step));
                 candidates.insert(ci, linear_candidate(task, classes.len(), l / step));
@@ -747,12 +742,7 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
             // the learning rate (twice the rounds), and with twice the leaves
             // and half the least rows per leaf.
             trees_refined = true;
-            let best = leaderboard
-                .iter()
-                .zip(&fitted_candidates)
-                .filter_map(|(e, &c)| candidates[c].tree.map(|t| (e.mean, t)))
-                .reduce(|a, b| if better(b.0, a.0) { b } else { a });
-            if let Some((_, t)) = best {
+            if let Some(t) = best_tried(&candidates, &leaderboard, &fitted_candidates, better, |c| c.tree) {
                 let deeper = TreeSetting { leaves: t.leaves * 2, depth: t.depth + 2, min_leaf: t.min_leaf / 2.0, ..t };
                 let slower = TreeSetting { lr: t.lr / 2.0, ..t };
                 let (n, seed) = (rows.len(), opts.seed);
@@ -946,6 +936,23 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
     let bytes = proto.encode_to_vec();
     self_check(&bytes)?;
     Ok(Trained { schema, metric, leaderboard, winner, manifest, bytes, notes })
+}
+
+/// Among the tried candidates (`leaderboard[i]` is `candidates[tried[i]]`)
+/// that have a `key` (a penalty, a tree setting), the best one's.
+fn best_tried<T>(
+    candidates: &[Candidate],
+    leaderboard: &[Entry],
+    tried: &[usize],
+    better: impl Fn(f64, f64) -> bool,
+    key: impl Fn(&Candidate) -> Option<T>,
+) -> Option<T> {
+    leaderboard
+        .iter()
+        .zip(tried)
+        .filter_map(|(e, &c)| key(&candidates[c]).map(|k| (e.mean, k)))
+        .reduce(|a, b| if better(b.0, a.0) { b } else { a })
+        .map(|(_, k)| k)
 }
 
 /// Loads the bytes with the runtime and runs the golden cases: the trainer
