@@ -25,7 +25,7 @@ enum Command {
     /// Train the best model for a column of a table in a time budget and
     /// write it as one self-describing ONNX file.
     Train {
-        /// The table: .csv, .jsonl/.ndjson or .json.
+        /// The table: .csv, .jsonl/.ndjson, .json or .parquet.
         data: PathBuf,
         /// The column to predict.
         #[arg(long)]
