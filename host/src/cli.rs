@@ -1,7 +1,7 @@
 //! The `citizen` command line.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -25,7 +25,7 @@ enum Command {
     /// Train the best model for a column of a table in a time budget and
     /// write it as one self-describing ONNX file.
     Train {
-        /// The table: .csv, .jsonl/.ndjson or .json.
+        /// The table: .csv, .jsonl/.ndjson, .json or .parquet.
         data: PathBuf,
         /// The column to predict.
         #[arg(long)]
@@ -51,6 +51,10 @@ enum Command {
         /// The model's name (default: from the output file name).
         #[arg(long)]
         name: Option<String>,
+        /// Keep the winner as fitted during the search (on its first
+        /// validation split's training rows) instead of refitting it on all rows.
+        #[arg(long)]
+        no_refit: bool,
     },
     /// Show a model's manifest: fields, outputs, metrics, golden cases.
     Inspect {
@@ -193,8 +197,8 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Train { data, target, task, time_budget, metric, exclude, seed, output, name } => {
-            train(&data, target, task, &time_budget, metric, exclude, seed, output, name)
+        Command::Train { data, target, task, time_budget, metric, exclude, seed, output, name, no_refit } => {
+            train(&data, target, task, &time_budget, metric, exclude, seed, output, name, !no_refit)
         }
         Command::Inspect { model, json } => inspect(&model, json),
         Command::Predict { model, input, output, from, to, engine } => {
@@ -267,8 +271,9 @@ fn train(
     seed: u64,
     output: Option<PathBuf>,
     name: Option<String>,
+    refit: bool,
 ) -> Result<()> {
-    use trainer::search::{Metric, Options};
+    use trainer::search::{Metric, Options, Progress};
     let task = match task.as_deref() {
         None => None,
         Some("regression") => Some(manifest::Task::Regression),
@@ -290,10 +295,31 @@ fn train(
         ))
     });
     let name = name.unwrap_or_else(|| output.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
-    let opts = Options { target, task, metric, time_budget: parse_duration(time_budget)?, exclude, seed, name };
+    let opts = Options { target, task, metric, time_budget: parse_duration(time_budget)?, exclude, seed, name, refit };
     let dataset = trainer::data::load(data)?;
     eprintln!("Read {} ({} rows, {} columns)\n", dataset.source, dataset.table.len(), dataset.table.width());
-    let trained = trainer::search::train(&dataset, &opts, &mut |line| eprintln!("{line}"))?;
+    // On a terminal the running candidate is one live line, rewritten in
+    // place; elsewhere (a log, a pipe) only the lines to keep are written.
+    let live = std::io::stderr().is_terminal();
+    let mut shown = false;
+    let trained = trainer::search::train(&dataset, &opts, &mut |event| match event {
+        Progress::Line(line) if shown => {
+            eprintln!("\r\x1b[2K{line}");
+            shown = false;
+        }
+        Progress::Line(line) => eprintln!("{line}"),
+        Progress::Status(text) if live => {
+            let width = terminal_width();
+            let text: String = text.chars().take(width.saturating_sub(1)).collect();
+            eprint!("\r\x1b[2K{text}");
+            shown = true;
+        }
+        Progress::Status(_) => {}
+    });
+    if shown {
+        eprint!("\r\x1b[2K");
+    }
+    let trained = trained?;
     eprintln!(
         "\nLeaderboard ({}, {}):",
         trained.metric.name(),
@@ -317,7 +343,7 @@ fn train(
             "  {:<4} {:<10} {:<46} {:>9.4} ± {:<6.4} {:>7.2} s{mark}",
             rank + 1,
             e.family,
-            e.params,
+            e.described(),
             e.mean,
             e.std,
             e.fit_seconds
@@ -332,6 +358,12 @@ fn train(
         output.display()
     );
     Ok(())
+}
+
+/// Columns of the terminal (`COLUMNS` when the shell exports it, else 80),
+/// so the live line does not wrap: a wrapped line could not be rewritten.
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&w| w > 20).unwrap_or(80)
 }
 
 /// Loads a model file, naming the file in any error.

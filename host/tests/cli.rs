@@ -17,6 +17,14 @@ fn scratch(name: &str) -> PathBuf {
     d
 }
 
+/// `citizen train DATA --target TARGET EXTRA... -o OUT`.
+fn train(data: &str, target: &str, extra: &[&str], out: &Path) -> Output {
+    let mut args = vec!["train", data, "--target", target];
+    args.extend_from_slice(extra);
+    args.extend(["-o", out.to_str().unwrap()]);
+    citizen(&args)
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -124,16 +132,7 @@ fn errors_name_the_file_row_field_and_reason_and_leave_nothing() {
 fn train_writes_a_checked_model_that_predicts() {
     let dir = scratch("train");
     let model = dir.join("iris.onnx");
-    let o = citizen(&[
-        "train",
-        "data/iris.csv",
-        "--target",
-        "Species",
-        "--time-budget",
-        "20s",
-        "-o",
-        model.to_str().unwrap(),
-    ]);
+    let o = train("data/iris.csv", "Species", &["--time-budget", "20s"], &model);
     assert!(o.status.success(), "{}", stderr(&o));
     let e = stderr(&o);
     for needle in [
@@ -162,6 +161,80 @@ fn train_writes_a_checked_model_that_predicts() {
     assert!(right >= 140, "{right} of 150 right");
 }
 
+/// iris as Parquet: the measurements as float64, the species as text.
+fn iris_parquet(path: &Path) {
+    use arrow::array::{ArrayRef, Float64Array, StringArray};
+    use std::sync::Arc;
+    let text = std::fs::read_to_string(repo().join("data/iris.csv")).unwrap();
+    let rows = csv_rows(&text);
+    let mut columns: Vec<(&str, ArrayRef)> = Vec::new();
+    for (j, name) in rows[0].iter().enumerate().skip(1) {
+        let cells = rows[1..].iter().map(|r| r[j].as_str());
+        let array: ArrayRef = if name == "Species" {
+            Arc::new(StringArray::from_iter_values(cells))
+        } else {
+            Arc::new(Float64Array::from_iter_values(cells.map(|c| c.parse::<f64>().unwrap())))
+        };
+        columns.push((name.as_str(), array));
+    }
+    let batch = arrow::record_batch::RecordBatch::try_from_iter(columns).unwrap();
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+#[test]
+fn train_reads_parquet() {
+    let dir = scratch("train-parquet");
+    let (data, model) = (dir.join("iris.parquet"), dir.join("iris.onnx"));
+    iris_parquet(&data);
+    let o = train(data.to_str().unwrap(), "Species", &["--time-budget", "10s"], &model);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Read iris.parquet (150 rows, 5 columns)"), "{}", stderr(&o));
+    let o = citizen(&["inspect", "--json", model.to_str().unwrap()]);
+    let m: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(m["training_data"]["rows"], 150);
+    assert_eq!(m["signature"]["outputs"][0]["classes"], serde_json::json!(["setosa", "versicolor", "virginica"]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A budget too short for the search: the first candidate is still fitted,
+/// the user is told, and the model is written.
+#[test]
+fn a_tiny_time_budget_fits_one_candidate_and_says_so() {
+    let dir = scratch("tiny-budget");
+    let model = dir.join("m.onnx");
+    let o =
+        train("data/cars93.csv", "Price", &["--exclude", "Min.Price,Max.Price", "--time-budget", "0.000001s"], &model);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("The time budget of 1µs was reached after 1 of 35 candidates; a longer --time-budget tries more."),
+        "{e}"
+    );
+    assert!(e.contains("<- winner"), "{e}");
+    assert!(model.exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// --no-refit keeps the winner as the search fitted it (on 4/5 of the rows).
+#[test]
+fn no_refit_keeps_the_searched_model() {
+    let dir = scratch("no-refit");
+    let (a, b) = (dir.join("refit.onnx"), dir.join("kept.onnx"));
+    for (out, extra) in [(&a, &["--time-budget", "10s"][..]), (&b, &["--time-budget", "10s", "--no-refit"])] {
+        let o = train("data/iris.csv", "Species", extra, out);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(
+            stderr(&o).contains("--no-refit: the model is the winner as fitted on 120 of the 150 rows"),
+            extra.len() == 3
+        );
+    }
+    assert!(std::fs::read(&a).unwrap() != std::fs::read(&b).unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn csv_rows(s: &str) -> Vec<Vec<String>> {
     s.lines().map(|l| l.split(',').map(|c| c.trim_matches('"').to_string()).collect()).collect()
 }
@@ -171,20 +244,12 @@ fn training_is_deterministic_for_a_seed() {
     let dir = scratch("seed");
     let (a, b) = (dir.join("a.onnx"), dir.join("b.onnx"));
     for out in [&a, &b] {
-        let o = citizen(&[
-            "train",
+        let o = train(
             "data/cars93.csv",
-            "--target",
             "Price",
-            "--exclude",
-            "Min.Price,Max.Price",
-            "--seed",
-            "7",
-            "--name",
-            "cars",
-            "-o",
-            out.to_str().unwrap(),
-        ]);
+            &["--exclude", "Min.Price,Max.Price", "--seed", "7", "--name", "cars"],
+            out,
+        );
         assert!(o.status.success(), "{}", stderr(&o));
     }
     assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(), "two runs with one seed wrote different models");

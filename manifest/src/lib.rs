@@ -204,6 +204,10 @@ pub enum Feature {
         #[serde(default = "one")]
         scale: f64,
     },
+    /// The number as it is, and NaN when the cell is missing (even when the
+    /// field has a default): for models that route missing values
+    /// themselves, as tree ensembles do with `missing_value_tracks_true`.
+    NumberOrNan { field: String },
     /// 1 when the field equals `category`, else 0.
     OneHot { field: String, category: String },
     /// The index of the category in the field's list.
@@ -220,6 +224,7 @@ impl Feature {
     pub fn field(&self) -> &str {
         match self {
             Feature::Numeric { field, .. }
+            | Feature::NumberOrNan { field }
             | Feature::OneHot { field, .. }
             | Feature::Ordinal { field }
             | Feature::Boolean { field } => field,
@@ -346,7 +351,7 @@ impl Manifest {
             };
             let ok = matches!(
                 (feature, &field.kind),
-                (Feature::Numeric { .. }, FieldKind::Numeric { .. })
+                (Feature::Numeric { .. } | Feature::NumberOrNan { .. }, FieldKind::Numeric { .. })
                     | (Feature::OneHot { .. }, FieldKind::Categorical { .. })
                     | (Feature::Ordinal { .. }, FieldKind::Categorical { .. })
                     | (Feature::Boolean { .. }, FieldKind::Boolean)
@@ -383,6 +388,7 @@ impl Manifest {
                 let ix = fields.iter().position(|f| f.name == feat.field()).unwrap_or(0);
                 let take = match feat {
                     Feature::Numeric { center, scale, .. } => Take::Numeric(*center, *scale),
+                    Feature::NumberOrNan { .. } => Take::NumberOrNan,
                     Feature::OneHot { category, .. } => Take::OneHot(match fields.get(ix).map(|f| &f.kind) {
                         Some(FieldKind::Categorical { categories }) => categories.iter().position(|c| c == category),
                         _ => None,
@@ -396,11 +402,21 @@ impl Manifest {
         let width = features.len();
         let mut out = vec![0f32; table.len() * width];
         let mut errors = Vec::new();
+        // Fields read only as numbers-or-NaN: a missing cell is NaN.
+        let nan_when_missing: Vec<bool> = (0..fields.len())
+            .map(|i| {
+                let mut takes = features.iter().filter(|(ix, _)| *ix == i).map(|(_, t)| t);
+                let first = takes.next();
+                first == Some(&Take::NumberOrNan) && takes.all(|t| *t == Take::NumberOrNan)
+            })
+            .collect();
         let mut values: Vec<Option<Encoded>> = vec![None; fields.len()];
         for (r, row) in table.rows().enumerate() {
             for (i, field) in fields.iter().enumerate() {
                 let cell = columns[i].map(|c| &row[c]).unwrap_or(&Cell::Missing);
-                values[i] = match resolve(field, cell) {
+                let value =
+                    if nan_when_missing[i] && cell.is_missing() { Ok(Encoded::Missing) } else { resolve(field, cell) };
+                values[i] = match value {
                     Ok(v) => Some(v),
                     Err(reason) => {
                         if errors.len() < 1000 {
@@ -425,6 +441,7 @@ impl Manifest {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Take {
     Numeric(f64, f64),
+    NumberOrNan,
     /// The index of the feature's category in the field's list.
     OneHot(Option<usize>),
     Ordinal,
@@ -435,6 +452,8 @@ enum Take {
 #[derive(Debug, Clone, PartialEq)]
 enum Encoded {
     Number(f64),
+    /// A missing cell of a field read as a number or NaN.
+    Missing,
     Category(usize),
     Bool(bool),
 }
@@ -443,6 +462,8 @@ impl Encoded {
     fn feature(&self, take: &Take) -> f32 {
         match (self, take) {
             (Encoded::Number(x), Take::Numeric(center, scale)) => ((x - center) / scale) as f32,
+            (Encoded::Number(x), Take::NumberOrNan) => *x as f32,
+            (Encoded::Missing, Take::NumberOrNan) => f32::NAN,
             (Encoded::Category(ix), Take::OneHot(category)) => f32::from(u8::from(Some(*ix) == *category)),
             (Encoded::Category(ix), Take::Ordinal) => *ix as f32,
             (Encoded::Bool(b), Take::Boolean) => f32::from(u8::from(*b)),

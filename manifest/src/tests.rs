@@ -36,6 +36,25 @@ fn encodes_csv_rows_with_defaults_and_na() {
     assert_eq!(m.encode(&t).unwrap(), vec![10.0, 0.0, 1.0, 1.0, 1.0, 20.0, 1.0, 0.0, 0.0, 0.0]);
 }
 
+/// A field read as number-or-NaN gives NaN for a missing cell, default or
+/// not; a cell that is there is still validated.
+#[test]
+fn number_or_nan_passes_missing_cells_as_nan() {
+    let mut m = car_manifest();
+    m.preprocessing.features =
+        vec![Feature::NumberOrNan { field: "Horsepower".into() }, Feature::Ordinal { field: "Type".into() }];
+    m.validate().unwrap();
+    let t = Table::from_csv(b"Horsepower,Type,Manual\n120,Van,yes\nNA,Small,no\n").unwrap();
+    let x = m.encode(&t).unwrap();
+    assert_eq!((x[0], x[1], x[3]), (120.0, 1.0, 0.0));
+    assert!(x[2].is_nan());
+    let t = Table::from_csv(b"Horsepower,Type,Manual\nfast,Van,yes\n").unwrap();
+    assert!(m.encode(&t).unwrap_err().to_string().contains("row 1, field `Horsepower`: expected a number"));
+    m.preprocessing.features.push(Feature::NumberOrNan { field: "Type".into() });
+    assert!(m.validate().unwrap_err().to_string().contains("field `Type`"));
+    assert!(Manifest::from_json(&m.to_json()).unwrap_err().to_string().contains("field `Type`"));
+}
+
 #[test]
 fn row_errors_name_row_field_and_reason() {
     let m = car_manifest();

@@ -1,8 +1,8 @@
 //! Loading the training table: CSV (with a header row), JSON Lines
-//! (`.jsonl`, `.ndjson`) or JSON (`.json`), chosen by the file's extension
-//! and read by [`manifest::Table`], so training reads cells exactly as
-//! prediction will. Parquet is recognised and refused with a clear message
-//! until it is supported.
+//! (`.jsonl`, `.ndjson`), JSON (`.json`) or Parquet (`.parquet`, `.pq`),
+//! chosen by the file's extension. Text formats are read by
+//! [`manifest::Table`], so training reads cells exactly as prediction will;
+//! Parquet through [`crate::arrow`], as the batch engine reads it.
 //!
 //! Every error names the file; errors inside it name the line or row too.
 
@@ -31,9 +31,11 @@ pub enum TrainError {
     /// The table reader refused the file (ragged rows, invalid JSON...).
     #[error("`{file}`: {reason}")]
     Table { file: String, reason: String },
-    #[error("`{file}`: Parquet is not supported yet; export the table as CSV or JSON Lines")]
-    Parquet { file: String },
-    #[error("`{file}`: unknown file type{}; citizen reads .csv, .jsonl, .ndjson and .json", extension_shown(.extension))]
+    /// The Parquet reader refused the file (not Parquet, damaged, an
+    /// unsupported compression) or one of its columns.
+    #[error("`{file}`: not a readable Parquet file ({reason})")]
+    Parquet { file: String, reason: String },
+    #[error("`{file}`: unknown file type{}; citizen reads .csv, .jsonl, .ndjson, .json and .parquet", extension_shown(.extension))]
     UnknownFormat { file: String, extension: String },
 
     /// Two columns share a name.
@@ -114,6 +116,7 @@ enum Format {
     Csv,
     JsonLines,
     Json,
+    Parquet,
 }
 
 impl fmt::Display for Format {
@@ -122,12 +125,13 @@ impl fmt::Display for Format {
             Format::Csv => "CSV",
             Format::JsonLines => "JSON Lines",
             Format::Json => "JSON",
+            Format::Parquet => "Parquet",
         })
     }
 }
 
 /// Reads a table from `path`; the format is chosen by the extension
-/// (case-insensitive): `.csv`, `.jsonl` / `.ndjson`, `.json`.
+/// (case-insensitive): `.csv`, `.jsonl` / `.ndjson`, `.json`, `.parquet` / `.pq`.
 pub fn load(path: &Path) -> Result<Dataset, TrainError> {
     let file = path.display().to_string();
     let extension = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
@@ -135,7 +139,7 @@ pub fn load(path: &Path) -> Result<Dataset, TrainError> {
         "csv" => Format::Csv,
         "jsonl" | "ndjson" => Format::JsonLines,
         "json" => Format::Json,
-        "parquet" | "pq" => return Err(TrainError::Parquet { file }),
+        "parquet" | "pq" => Format::Parquet,
         _ => return Err(TrainError::UnknownFormat { file, extension }),
     };
     let bytes = std::fs::read(path).map_err(|e| TrainError::Read { file: file.clone(), reason: io_reason(&e) })?;
@@ -158,6 +162,30 @@ fn parse(bytes: &[u8], format: Format, file: &str) -> Result<Table, TrainError> 
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(TrainError::Empty { file: file.into() });
     }
+    let table = match format {
+        Format::Parquet => parquet_table(bytes, file)?,
+        Format::Csv => text_table(bytes, file, |t| Table::from_csv(t.as_bytes()))?,
+        Format::JsonLines => text_table(bytes, file, Table::from_json_lines)?,
+        Format::Json => text_table(bytes, file, Table::from_json)?,
+    };
+    if table.is_empty() {
+        let what = match format {
+            Format::Csv => "a header",
+            Format::Parquet => "a schema",
+            Format::JsonLines | Format::Json if table.width() > 0 => "empty rows",
+            Format::JsonLines | Format::Json => "an empty list",
+        };
+        return Err(TrainError::NoRows { file: file.into(), what });
+    }
+    Ok(table)
+}
+
+/// A table read by `read` from the bytes, which must be UTF-8 text.
+fn text_table(
+    bytes: &[u8],
+    file: &str,
+    read: impl Fn(&str) -> Result<Table, manifest::Error>,
+) -> Result<Table, TrainError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let at = e.valid_up_to();
         let hint = if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
@@ -172,19 +200,20 @@ fn parse(bytes: &[u8], format: Format, file: &str) -> Result<Table, TrainError> 
             hint,
         }
     })?;
-    let table = match format {
-        Format::Csv => Table::from_csv(text.as_bytes()),
-        Format::JsonLines => Table::from_json_lines(text),
-        Format::Json => Table::from_json(text),
-    }
-    .map_err(|e| TrainError::Table { file: file.into(), reason: e.to_string() })?;
-    if table.is_empty() {
-        let what = match format {
-            Format::Csv => "a header",
-            Format::JsonLines | Format::Json if table.width() > 0 => "empty rows",
-            Format::JsonLines | Format::Json => "an empty list",
-        };
-        return Err(TrainError::NoRows { file: file.into(), what });
+    read(text).map_err(|e| TrainError::Table { file: file.into(), reason: e.to_string() })
+}
+
+/// Every row group of a Parquet file, as one table.
+fn parquet_table(bytes: &[u8], file: &str) -> Result<Table, TrainError> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let bad = |reason: String| TrainError::Parquet { file: file.into(), reason };
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
+        .map_err(|e| bad(e.to_string()))?;
+    let columns: Vec<String> = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
+    let mut table = Table::new(columns);
+    for batch in builder.build().map_err(|e| bad(e.to_string()))? {
+        let batch = batch.map_err(|e| bad(e.to_string()))?;
+        crate::arrow::append(&mut table, &batch).map_err(|e| bad(e.to_string()))?;
     }
     Ok(table)
 }
@@ -252,6 +281,55 @@ mod tests {
         assert_eq!(csv.sha256, "2ddd9e87fb331dbd69f3a9e99aca3a2ec7355c58e23a5e3ceda33ebdd05eb2cf");
     }
 
+    /// Writes a Parquet file of `columns` (in row groups of 2 rows).
+    fn parquet(path: &Path, columns: Vec<(&str, arrow::array::ArrayRef)>) {
+        use arrow::record_batch::RecordBatch;
+        use parquet::arrow::ArrowWriter;
+        use parquet::file::properties::WriterProperties;
+        let batch = RecordBatch::try_from_iter(columns).unwrap();
+        let props = WriterProperties::builder().set_max_row_group_row_count(Some(2)).build();
+        let mut w = ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+
+    #[test]
+    fn loads_parquet_as_the_batch_engine_reads_it() {
+        use arrow::array::{BooleanArray, Float32Array, Float64Array, Int64Array, StringArray};
+        use manifest::Cell;
+        use std::sync::Arc;
+        let dir = temp_dir("parquet");
+        let path = dir.join("t.parquet");
+        parquet(
+            &path,
+            vec![
+                ("price", Arc::new(Float64Array::from(vec![Some(15.9), None, Some(29.1)])) as _),
+                ("doors", Arc::new(Int64Array::from(vec![4, 2, 4])) as _),
+                ("weight", Arc::new(Float32Array::from(vec![1.8f32, 2.5, 3.0])) as _),
+                ("type", Arc::new(StringArray::from(vec![Some("Small"), Some("Midsize"), None])) as _),
+                ("manual", Arc::new(BooleanArray::from(vec![true, false, true])) as _),
+            ],
+        );
+        let d = load(&path).unwrap();
+        assert_eq!(d.table.columns(), ["price", "doors", "weight", "type", "manual"]);
+        assert_eq!(d.table.len(), 3, "every row group is read");
+        assert_eq!(
+            d.table.row(0),
+            &[Cell::Number(15.9), Cell::Number(4.0), Cell::Number(1.8), Cell::Text("Small".into()), Cell::Bool(true)]
+        );
+        assert_eq!(d.table.row(1)[0], Cell::Missing);
+        assert_eq!(d.table.row(2)[3], Cell::Missing);
+        assert_eq!(d.sha256.len(), 64);
+
+        let empty = dir.join("empty.PQ");
+        parquet(&empty, vec![("a", Arc::new(Int64Array::from(Vec::<i64>::new())) as _)]);
+        assert_eq!(
+            load(&empty).unwrap_err().to_string(),
+            format!("`{}` has no rows of data, only a schema", empty.display())
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn bad_files_are_named_with_the_reason() {
         let dir = temp_dir("bad");
@@ -291,18 +369,19 @@ mod tests {
         );
         let broken = error(&dir, "broken.jsonl", b"{\"a\": 1}\n{\"a\": \n");
         assert!(broken.starts_with(&format!("`{}`: line 2: invalid JSON", f("broken.jsonl"))), "{broken}");
-        assert_eq!(
-            error(&dir, "t.parquet", b"PAR1"),
-            format!("`{}`: Parquet is not supported yet; export the table as CSV or JSON Lines", f("t.parquet"))
-        );
+        let damaged = error(&dir, "t.parquet", b"PAR1");
+        assert!(damaged.starts_with(&format!("`{}`: not a readable Parquet file (", f("t.parquet"))), "{damaged}");
         assert_eq!(
             error(&dir, "t.xlsx", b"PK"),
-            format!("`{}`: unknown file type `.xlsx`; citizen reads .csv, .jsonl, .ndjson and .json", f("t.xlsx"))
+            format!(
+                "`{}`: unknown file type `.xlsx`; citizen reads .csv, .jsonl, .ndjson, .json and .parquet",
+                f("t.xlsx")
+            )
         );
         assert_eq!(
             error(&dir, "table", b"a\n1\n"),
             format!(
-                "`{}`: unknown file type (the name has no extension); citizen reads .csv, .jsonl, .ndjson and .json",
+                "`{}`: unknown file type (the name has no extension); citizen reads .csv, .jsonl, .ndjson, .json and .parquet",
                 f("table")
             )
         );

@@ -9,6 +9,7 @@
 //! Native only; it may use threads and files. The model format it writes is
 //! defined by `manifest` and read by `runtime-wasm`, never redefined here.
 
+pub mod arrow;
 pub mod data;
 pub mod gbdt;
 pub mod linear;

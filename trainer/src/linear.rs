@@ -182,15 +182,16 @@ fn cholesky_solve(a: &mut [f64], b: &[f64], n: usize) -> Vec<f64> {
 
 /// L2-regularised multinomial logistic regression (binary: two classes with
 /// class 0's weights held at zero). `y` holds class indices. Minimises the
-/// mean log-loss plus `lambda / 2n · |W|²` by gradient descent with
-/// backtracking line search; deterministic.
+/// mean log-loss plus `lambda / 2n · |W|²` by L-BFGS (so weak penalties,
+/// which near-separable classes need for a low log-loss, converge too);
+/// deterministic.
 pub fn logistic(x: &[f32], rows: usize, features: usize, y: &[usize], classes: usize, lambda: f64) -> Linear {
     let k = classes.max(2);
     let free = if k == 2 { 1 } else { k };
     let stride = features + 1;
-    let mut theta = vec![0.0; free * stride];
+    let theta = vec![0.0; free * stride];
     let n = rows as f64;
-    let loss_grad = |theta: &[f64], grad: Option<&mut Vec<f64>>| -> f64 {
+    let loss_grad = |theta: &[f64], grad: Option<&mut [f64]>| -> f64 {
         let mut loss = 0.0;
         let mut g = vec![0.0; theta.len()];
         let mut s = vec![0.0; k];
@@ -224,34 +225,13 @@ pub fn logistic(x: &[f32], rows: usize, features: usize, y: &[usize], classes: u
             }
         }
         if let Some(out) = grad {
-            *out = g.iter().map(|v| v / n).collect();
+            for (o, v) in out.iter_mut().zip(&g) {
+                *o = v / n;
+            }
         }
         (loss + 0.5 * lambda * penalty) / n
     };
-    let mut grad = Vec::new();
-    let mut loss = loss_grad(&theta, Some(&mut grad));
-    let mut step = 1.0;
-    for _ in 0..300 {
-        let gnorm: f64 = grad.iter().map(|g| g * g).sum();
-        if gnorm < 1e-12 {
-            break;
-        }
-        loop {
-            let trial: Vec<f64> = theta.iter().zip(&grad).map(|(t, g)| t - step * g).collect();
-            let l = loss_grad(&trial, None);
-            if l <= loss - 0.5 * step * gnorm || step < 1e-10 {
-                theta = trial;
-                break;
-            }
-            step *= 0.5;
-        }
-        let previous = loss;
-        loss = loss_grad(&theta, Some(&mut grad));
-        step *= 2.0;
-        if (previous - loss).abs() < 1e-10 * previous.abs().max(1.0) {
-            break;
-        }
-    }
+    let theta = lbfgs(theta, |t, g| loss_grad(t, Some(g)), 500);
     let mut weights = vec![0.0; k * features];
     let mut intercepts = vec![0.0; k];
     for c in 0..free {
@@ -260,6 +240,79 @@ pub fn logistic(x: &[f32], rows: usize, features: usize, y: &[usize], classes: u
         intercepts[slot] = theta[c * stride + features];
     }
     Linear { weights, intercepts, features, kind: LinearKind::Classification { classes: k } }
+}
+
+/// Minimises a smooth function by L-BFGS (10 pairs of history, backtracking
+/// line search with the Armijo condition) from `x`; `f(x, grad)` returns the
+/// value and writes the gradient. Stops after `max_iter` iterations, when
+/// the gradient vanishes or when the value stops decreasing.
+fn lbfgs(mut x: Vec<f64>, mut f: impl FnMut(&[f64], &mut [f64]) -> f64, max_iter: usize) -> Vec<f64> {
+    const HISTORY: usize = 10;
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let n = x.len();
+    let mut g = vec![0.0; n];
+    let mut fx = f(&x, &mut g);
+    let mut pairs: std::collections::VecDeque<(Vec<f64>, Vec<f64>, f64)> = std::collections::VecDeque::new();
+    let (mut trial, mut g_trial) = (vec![0.0; n], vec![0.0; n]);
+    for _ in 0..max_iter {
+        if dot(&g, &g) < 1e-20 {
+            break;
+        }
+        // Two-loop recursion: d = -H·g.
+        let mut d: Vec<f64> = g.iter().map(|v| -v).collect();
+        let mut alphas = Vec::with_capacity(pairs.len());
+        for (s, y, rho) in pairs.iter().rev() {
+            let a = rho * dot(s, &d);
+            d.iter_mut().zip(y).for_each(|(di, yi)| *di -= a * yi);
+            alphas.push(a);
+        }
+        if let Some((s, y, _)) = pairs.back() {
+            let gamma = dot(s, y) / dot(y, y);
+            d.iter_mut().for_each(|v| *v *= gamma);
+        }
+        for ((s, y, rho), a) in pairs.iter().zip(alphas.iter().rev()) {
+            let b = rho * dot(y, &d);
+            d.iter_mut().zip(s).for_each(|(di, si)| *di += (a - b) * si);
+        }
+        let mut slope = dot(&g, &d);
+        if slope >= 0.0 {
+            // Not a descent direction: restart from steepest descent.
+            pairs.clear();
+            d = g.iter().map(|v| -v).collect();
+            slope = -dot(&g, &g);
+        }
+        let mut step = if pairs.is_empty() { 1.0 / dot(&g, &g).sqrt().max(1.0) } else { 1.0 };
+        let mut f_trial;
+        loop {
+            trial.iter_mut().zip(&x).zip(&d).for_each(|((t, xi), di)| *t = xi + step * di);
+            f_trial = f(&trial, &mut g_trial);
+            if f_trial <= fx + 1e-4 * step * slope || step < 1e-12 {
+                break;
+            }
+            step *= 0.5;
+        }
+        // No decrease (or a NaN): nothing more to gain.
+        if f_trial.partial_cmp(&fx) != Some(std::cmp::Ordering::Less) {
+            break;
+        }
+        let s: Vec<f64> = trial.iter().zip(&x).map(|(a, b)| a - b).collect();
+        let y: Vec<f64> = g_trial.iter().zip(&g).map(|(a, b)| a - b).collect();
+        let sy = dot(&s, &y);
+        if sy > 1e-12 {
+            if pairs.len() == HISTORY {
+                pairs.pop_front();
+            }
+            pairs.push_back((s, y, 1.0 / sy));
+        }
+        let previous = fx;
+        std::mem::swap(&mut x, &mut trial);
+        std::mem::swap(&mut g, &mut g_trial);
+        fx = f_trial;
+        if previous - fx < 1e-12 * previous.abs().max(1e-8) {
+            break;
+        }
+    }
+    x
 }
 
 #[cfg(test)]

@@ -7,6 +7,11 @@
 //!   (NaN included) as [`Gbdt::predict_raw`] does. Node ids are the trainer's
 //!   node indices; tree ids follow the trainer's order (round by round, class
 //!   by class), which is also the order the sums are accumulated in.
+//! * A split on a set of categories is a chain of `BRANCH_EQ` nodes, one per
+//!   category of the set, whose true branches all lead to the left child
+//!   and whose last false branch leads to the right one (as converters
+//!   write LightGBM's categorical splits); its extra nodes take ids after
+//!   the tree's own.
 //! * Regression: `TreeEnsembleRegressor`, one target, `SUM`, the base score
 //!   as `base_values[0]`, no post-transform. Output `[N, 1]` float.
 //! * Binary: `TreeEnsembleClassifier` with two labels, every leaf weight on
@@ -23,7 +28,7 @@
 
 use runtime_wasm::pb;
 
-use crate::gbdt::{Gbdt, Node, Objective};
+use crate::gbdt::{Gbdt, Node, Objective, Rule};
 use crate::onnx;
 
 /// The `ai.onnx.ml` domain.
@@ -50,10 +55,27 @@ impl Flat {
     fn of(gbdt: &Gbdt) -> Flat {
         let mut f = Flat::default();
         for (t, tree) in gbdt.trees().iter().enumerate() {
+            // Ids for the extra nodes of category chains, after the tree's own.
+            let mut next_id = tree.nodes.len();
             for (i, node) in tree.nodes.iter().enumerate() {
                 match node {
-                    Node::Split { feature, threshold, missing_left, left, right, .. } => {
+                    Node::Split { feature, rule: Rule::AtMost(threshold), missing_left, left, right, .. } => {
                         f.push_node(t, i, *feature, *threshold, "BRANCH_LEQ", (*left, *right), *missing_left);
+                    }
+                    // `x == c1 ? left : (x == c2 ? left : ... : right)`; NaN
+                    // equals nothing, so it reaches `right` unless the first
+                    // node sends it left.
+                    Node::Split { feature, rule: Rule::OneOf(categories), missing_left, left, right, .. } => {
+                        let mut id = i;
+                        for (k, &c) in categories.iter().enumerate() {
+                            let last = k + 1 == categories.len();
+                            let next = if last { *right } else { next_id };
+                            f.push_node(t, id, *feature, c, "BRANCH_EQ", (*left, next), k == 0 && *missing_left);
+                            if !last {
+                                id = next_id;
+                                next_id += 1;
+                            }
+                        }
                     }
                     Node::Leaf { value, .. } => {
                         f.push_node(t, i, 0, 0.0, "LEAF", (0, 0), false);
@@ -209,7 +231,7 @@ mod tests {
         let leaf = |value| Node::Leaf { value, cover: 1.0, count: 1 };
         let split = Node::Split {
             feature: 0,
-            threshold: 0.0,
+            rule: Rule::AtMost(0.0),
             missing_left: true,
             left: 1,
             right: 2,

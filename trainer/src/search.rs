@@ -82,6 +82,50 @@ pub struct Options {
     pub seed: u64,
     /// The model's name in its manifest.
     pub name: String,
+    /// Refit the winner on all rows (the default); without it the model is
+    /// the winner as fitted on its first validation split's training rows.
+    pub refit: bool,
+}
+
+/// What the search reports as it goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// A line to keep: the schema, a candidate's result, a note.
+    Line(&'a str),
+    /// What runs now (a candidate and its fold, with a bar of the budget
+    /// spent): a live line, replaced by the next status or line.
+    Status(&'a str),
+}
+
+/// The live line: a bar of the budget spent, the candidate and its fold.
+fn status(
+    ci: usize,
+    total: usize,
+    cand: &Candidate,
+    fold: usize,
+    folds: usize,
+    started: Instant,
+    budget: Duration,
+) -> String {
+    const WIDTH: usize = 20;
+    let spent = started.elapsed().as_secs_f64();
+    let filled = ((spent / budget.as_secs_f64().max(1e-9)) * WIDTH as f64).clamp(0.0, WIDTH as f64) as usize;
+    format!(
+        "  [{}{}] {:.1}s of {}  candidate {}/{total}, fit {}/{folds}: {} {}",
+        "#".repeat(filled),
+        "-".repeat(WIDTH - filled),
+        spent,
+        seconds(budget),
+        ci + 1,
+        fold + 1,
+        cand.family,
+        cand.params,
+    )
+}
+
+/// A duration as people read it: `30s`, `500ms`, `1µs`.
+fn seconds(d: Duration) -> String {
+    format!("{d:?}")
 }
 
 /// One tried candidate.
@@ -92,6 +136,20 @@ pub struct Entry {
     pub mean: f64,
     pub std: f64,
     pub fit_seconds: f64,
+    /// Classifiers: the factor their margins are multiplied by so that the
+    /// out-of-fold probabilities have the least log-loss (temperature
+    /// scaling); the CV scores are those of the calibrated probabilities.
+    pub calibration: Option<f64>,
+}
+
+impl Entry {
+    /// The parameters, with the calibration when there is one.
+    pub fn described(&self) -> String {
+        match self.calibration {
+            Some(t) => format!("{} T={:.2}", self.params, 1.0 / t),
+            None => self.params.clone(),
+        }
+    }
 }
 
 /// The outcome of a training run.
@@ -112,6 +170,9 @@ enum Fitted {
     Linear(Linear),
     Trees(Gbdt),
     Net(Mlp),
+    /// A regression model of the target's logarithm: it predicts `exp` of
+    /// the inner model (exported as the inner graph followed by `Exp`).
+    Exp(Box<Fitted>),
 }
 
 impl Fitted {
@@ -121,6 +182,24 @@ impl Fitted {
             Fitted::Linear(m) => m.predict(x, rows),
             Fitted::Trees(m) => m.predict(x, rows),
             Fitted::Net(m) => m.predict(x, rows),
+            // As the exported graph: the inner model's f32 output, then exp.
+            Fitted::Exp(m) => m.predict(x, rows).into_iter().map(|v| f64::from((v as f32).exp())).collect(),
+        }
+    }
+
+    /// Multiplies the margins (scores before softmax or the logistic) by `t`.
+    fn scale_margins(&mut self, t: f64) {
+        match self {
+            Fitted::Linear(m) => {
+                m.weights.iter_mut().chain(m.intercepts.iter_mut()).for_each(|w| *w *= t);
+            }
+            Fitted::Trees(m) => m.scale_margins(t),
+            Fitted::Net(m) => {
+                if let Some((w, b)) = m.layers.last_mut() {
+                    w.iter_mut().chain(b.iter_mut()).for_each(|v| *v = (f64::from(*v) * t) as f32);
+                }
+            }
+            Fitted::Exp(m) => m.scale_margins(t),
         }
     }
 
@@ -129,6 +208,7 @@ impl Fitted {
             Fitted::Linear(m) => m.importance(),
             Fitted::Trees(m) => m.feature_importance(),
             Fitted::Net(m) => m.importance(),
+            Fitted::Exp(m) => m.importance(),
         }
     }
 
@@ -144,6 +224,11 @@ impl Fitted {
                 (vec![onnx_trees::classifier_node(m, classes, "features", outputs[0], outputs[1])], vec![])
             }
             Fitted::Net(m) => m.nodes("features", outputs, classes),
+            Fitted::Exp(m) => {
+                let (mut nodes, inits) = m.nodes(&["log_target"], classes);
+                nodes.push(onnx::node("Exp", &["log_target"], &outputs[..1], vec![]));
+                (nodes, inits)
+            }
         }
     }
 }
@@ -157,14 +242,22 @@ struct Candidate {
     family: &'static str,
     params: String,
     encoding: Encoding,
+    /// Work relative to the other candidates of its family, to foresee
+    /// whether it fits in what is left of the budget.
+    cost: f64,
+    /// A linear model's penalty, which the search refines around the best.
+    lambda: Option<f64>,
+    /// A tree model's setting, which the search refines around the best.
+    tree: Option<TreeSetting>,
     fit: FitFn,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Encoding {
-    /// Numbers standardized, categories one-hot (linear models).
+    /// Numbers standardized, categories one-hot (linear models, networks).
     Standardized,
-    /// Numbers as they are, categories one-hot (trees).
+    /// Numbers as they are, each category field one column of category
+    /// codes that the trees split by sets of categories (trees).
     Raw,
 }
 
@@ -172,6 +265,8 @@ enum Encoding {
 struct Problem {
     x: Vec<f32>,
     width: usize,
+    /// Columns holding category codes.
+    categorical: Vec<usize>,
     /// Regression targets, or class indices as f64.
     y: Vec<f64>,
 }
@@ -186,94 +281,218 @@ impl Problem {
     }
 }
 
-fn linear_candidates(task: Task, classes: usize) -> Vec<Candidate> {
-    [0.1, 1.0, 10.0]
-        .into_iter()
-        .map(|lambda| {
-            let fit: FitFn = match task {
-                Task::Regression => Box::new(move |p: &Problem, idx: &[usize], _: Option<Instant>| {
-                    let (x, y) = p.subset(idx);
-                    Ok(Fitted::Linear(linear::ridge(&x, idx.len(), p.width, &y, lambda)))
-                }),
-                Task::Classification => Box::new(move |p: &Problem, idx: &[usize], _: Option<Instant>| {
-                    let (x, y) = p.subset(idx);
-                    let y: Vec<usize> = y.iter().map(|&c| c as usize).collect();
-                    Ok(Fitted::Linear(linear::logistic(&x, idx.len(), p.width, &y, classes, lambda)))
-                }),
-            };
-            let name = if task == Task::Regression { "ridge" } else { "logistic" };
-            Candidate { family: name, params: format!("l2={lambda}"), encoding: Encoding::Standardized, fit }
-        })
-        .collect()
+/// A regularized linear model (ridge, or L2 logistic) with penalty `lambda`.
+fn linear_candidate(task: Task, classes: usize, lambda: f64) -> Candidate {
+    let fit: FitFn = match task {
+        Task::Regression => Box::new(move |p: &Problem, idx: &[usize], _: Option<Instant>| {
+            let (x, y) = p.subset(idx);
+            Ok(Fitted::Linear(linear::ridge(&x, idx.len(), p.width, &y, lambda)))
+        }),
+        Task::Classification => Box::new(move |p: &Problem, idx: &[usize], _: Option<Instant>| {
+            let (x, y) = p.subset(idx);
+            let y: Vec<usize> = y.iter().map(|&c| c as usize).collect();
+            Ok(Fitted::Linear(linear::logistic(&x, idx.len(), p.width, &y, classes, lambda)))
+        }),
+    };
+    let name = if task == Task::Regression { "ridge" } else { "logistic" };
+    Candidate {
+        family: name,
+        params: format!("l2={}", round4_sig(lambda)),
+        encoding: Encoding::Standardized,
+        cost: 1.0,
+        lambda: Some(lambda),
+        tree: None,
+        fit,
+    }
 }
 
-/// Gradient-boosted trees, from small and fast to larger and slower; each
-/// stops early on a held-out part of its training rows.
-fn tree_candidates(task: Task, classes: usize, rows: usize, seed: u64) -> Vec<Candidate> {
-    let min_leaf = (rows / 20).clamp(2, 20);
-    let grid: [(f64, usize, usize, f64, f64); 4] =
-        [(0.1, 15, 6, 1.0, 1.0), (0.1, 31, 8, 1.0, 1.0), (0.05, 31, 8, 5.0, 1.0), (0.05, 63, 10, 1.0, 0.8)];
-    grid.into_iter()
-        .map(|(lr, leaves, depth, l2, sample)| {
-            let params = gbdt::Params {
-                trees: 500,
-                learning_rate: lr,
-                max_depth: depth,
-                max_leaves: Some(leaves),
-                l2,
-                min_data_in_leaf: min_leaf,
-                subsample: sample,
-                colsample: sample,
-                early_stopping_rounds: Some(30),
-                validation_fraction: 0.15,
-                seed,
-                ..gbdt::Params::default()
-            };
-            let objective = match (task, classes) {
-                (Task::Regression, _) => gbdt::Objective::SquaredError,
-                (Task::Classification, 2) => gbdt::Objective::Binary,
-                (Task::Classification, k) => gbdt::Objective::Multiclass { classes: k },
-            };
-            let label = format!(
-                "lr={lr} leaves={leaves} depth={depth} l2={l2}{}",
-                if sample < 1.0 { format!(" sample={sample}") } else { String::new() }
-            );
-            let fit: FitFn = Box::new(move |p: &Problem, idx: &[usize], _: Option<Instant>| {
-                let (x, y) = p.subset(idx);
-                gbdt::Gbdt::fit(&x, idx.len(), p.width, &y, objective, &params, None)
-                    .map(Fitted::Trees)
-                    .map_err(|e| e.to_string())
-            });
-            Candidate { family: "gbdt", params: label, encoding: Encoding::Raw, fit }
-        })
-        .collect()
+/// Settings of one gradient-boosted trees candidate.
+#[derive(Clone, Copy)]
+struct TreeSetting {
+    lr: f64,
+    leaves: usize,
+    depth: usize,
+    l2: f64,
+    /// Least rows per leaf: a multiple of the data's default.
+    min_leaf: f64,
+    min_child_weight: f64,
+    sample: f64,
 }
 
-/// Small neural networks (candle), on the linear models' standardized
-/// encoding; each stops early on a held-out part of its training rows, or
-/// at its share of the time budget.
-fn mlp_candidates(task: Task, classes: usize, seed: u64) -> Vec<Candidate> {
+const fn tree(lr: f64, leaves: usize, depth: usize, l2: f64) -> TreeSetting {
+    TreeSetting { lr, leaves, depth, l2, min_leaf: 1.0, min_child_weight: 1e-3, sample: 1.0 }
+}
+
+/// Rows from which the trees stop early on a held-out part of their
+/// training rows; below it (as scikit-learn's default) they grow a fixed
+/// number of rounds, as a small held-out part is too noisy to stop on.
+const EARLY_STOPPING_ROWS: usize = 10_000;
+
+/// Gradient-boosted trees with one setting. On large data it stops early on
+/// a held-out part of its training rows (patience grows as the learning
+/// rate shrinks); on small data it grows `10 / lr` rounds. A fit stops at
+/// the deadline if it would overrun the budget.
+fn tree_candidate(task: Task, classes: usize, rows: usize, seed: u64, t: TreeSetting) -> Candidate {
+    let base_leaf = (rows / 20).clamp(2, 20) as f64;
+    let min_leaf = ((base_leaf * t.min_leaf).round() as usize).max(1);
+    let early = rows >= EARLY_STOPPING_ROWS;
+    let params = gbdt::Params {
+        trees: ((if early { 50.0 } else { 10.0 }) / t.lr).round() as usize,
+        learning_rate: t.lr,
+        max_depth: t.depth,
+        max_leaves: Some(t.leaves),
+        l2: t.l2,
+        min_data_in_leaf: min_leaf,
+        min_child_weight: t.min_child_weight,
+        subsample: t.sample,
+        colsample: t.sample,
+        early_stopping_rounds: early.then_some((3.0 / t.lr).round() as usize),
+        validation_fraction: 0.15,
+        seed,
+        ..gbdt::Params::default()
+    };
+    let objective = match (task, classes) {
+        (Task::Regression, _) => gbdt::Objective::SquaredError,
+        (Task::Classification, 2) => gbdt::Objective::Binary,
+        (Task::Classification, k) => gbdt::Objective::Multiclass { classes: k },
+    };
+    let mut label = format!("lr={} leaves={} depth={} l2={} min_leaf={min_leaf}", t.lr, t.leaves, t.depth, t.l2);
+    if t.min_child_weight >= 0.01 {
+        label.push_str(&format!(" min_hess={}", t.min_child_weight));
+    }
+    if t.sample < 1.0 {
+        label.push_str(&format!(" sample={}", t.sample));
+    }
+    let fit: FitFn = Box::new(move |p: &Problem, idx: &[usize], deadline: Option<Instant>| {
+        let (x, y) = p.subset(idx);
+        let params = gbdt::Params { deadline, categorical: p.categorical.clone(), ..params.clone() };
+        gbdt::Gbdt::fit(&x, idx.len(), p.width, &y, objective, &params, None)
+            .map(Fitted::Trees)
+            .map_err(|e| e.to_string())
+    });
+    // Work grows with the rounds (1 / learning rate) and the leaves.
+    let cost = (0.1 / t.lr) * (0.5 + t.leaves as f64 / 62.0) * t.sample;
+    Candidate { family: "gbdt", params: label, encoding: Encoding::Raw, cost, lambda: None, tree: Some(t), fit }
+}
+
+/// A small neural network (candle) on the linear models' standardized
+/// encoding; it stops early on a held-out part of its training rows, or at
+/// the deadline if a fit would overrun the budget.
+fn mlp_candidate(task: Task, classes: usize, seed: u64, hidden: &[usize], lr: f64, wd: f64) -> Candidate {
     let kind = match task {
         Task::Regression => MlpKind::Regression,
         Task::Classification => MlpKind::Classification { classes: classes.max(2) },
     };
-    [(vec![64], 3e-3), (vec![64, 32], 1e-3)]
-        .into_iter()
-        .map(|(hidden, lr)| {
-            let params = MlpParams { hidden, learning_rate: lr, weight_decay: 1e-4, ..MlpParams::default() };
-            let label = format!(
-                "hidden={} lr={lr} wd={}",
-                params.hidden.iter().map(|h| h.to_string()).collect::<Vec<_>>().join("x"),
-                params.weight_decay
-            );
-            let fit: FitFn = Box::new(move |p: &Problem, idx: &[usize], deadline: Option<Instant>| {
-                let (x, y) = p.subset(idx);
-                let params = MlpParams { deadline, ..params.clone() };
-                Mlp::fit(&x, idx.len(), p.width, &y, kind, &params, seed).map(Fitted::Net)
-            });
-            Candidate { family: "mlp", params: label, encoding: Encoding::Standardized, fit }
-        })
-        .collect()
+    let params = MlpParams { hidden: hidden.to_vec(), learning_rate: lr, weight_decay: wd, ..MlpParams::default() };
+    let label = format!(
+        "hidden={} lr={lr} wd={wd}",
+        params.hidden.iter().map(|h| h.to_string()).collect::<Vec<_>>().join("x"),
+    );
+    let cost = hidden.iter().sum::<usize>() as f64 / 64.0;
+    let fit: FitFn = Box::new(move |p: &Problem, idx: &[usize], deadline: Option<Instant>| {
+        let (x, y) = p.subset(idx);
+        let params = MlpParams { deadline, ..params.clone() };
+        Mlp::fit(&x, idx.len(), p.width, &y, kind, &params, seed).map(Fitted::Net)
+    });
+    Candidate { family: "mlp", params: label, encoding: Encoding::Standardized, cost, lambda: None, tree: None, fit }
+}
+
+/// A regression candidate fitted to the logarithm of the target (for a
+/// positive target, where errors grow with the value, as prices do).
+fn log_target(c: Candidate) -> Candidate {
+    let inner = c.fit;
+    let fit: FitFn = Box::new(move |p: &Problem, idx: &[usize], deadline: Option<Instant>| {
+        let logged = Problem {
+            x: p.x.clone(),
+            width: p.width,
+            categorical: p.categorical.clone(),
+            y: p.y.iter().map(|v| v.ln()).collect(),
+        };
+        inner(&logged, idx, deadline).map(|m| Fitted::Exp(Box::new(m)))
+    });
+    Candidate { params: format!("{} log-target", c.params), lambda: None, tree: None, fit, ..c }
+}
+
+/// Every candidate, in the order the search tries them: one of each family
+/// first (so even a short budget compares them), then the cheap linear
+/// penalties, then tree and network settings from common to unusual (and,
+/// for a positive regression target, models of its logarithm), the slow
+/// low learning rates last; on large data the networks after the trees.
+/// The budget only decides how far down this list the search gets.
+fn candidates(task: Task, classes: usize, rows: usize, seed: u64, positive: bool) -> Vec<Candidate> {
+    let lin = |l| linear_candidate(task, classes, l);
+    let gb = |t| tree_candidate(task, classes, rows, seed, t);
+    let mlp = |h: &[usize], lr, wd| mlp_candidate(task, classes, seed, h, lr, wd);
+    // On the logarithm of a positive regression target.
+    let logged = |c: Candidate| (positive && task == Task::Regression).then(|| log_target(c));
+    let mut list = vec![
+        lin(1.0),
+        gb(tree(0.1, 31, 8, 1.0)),
+        mlp(&[64], 3e-3, 1e-4),
+        lin(0.1),
+        lin(10.0),
+        lin(0.01),
+        lin(100.0),
+        lin(1e-3),
+        lin(1e-4),
+        // (Here the search inserts the two penalties halfway, on a log
+        // scale, around the best one so far.)
+        gb(tree(0.05, 15, 6, 1.0)),
+        gb(TreeSetting { sample: 0.8, ..tree(0.05, 63, 10, 1.0) }),
+        gb(tree(0.1, 7, 3, 1.0)),
+        mlp(&[64, 32], 1e-3, 1e-4),
+        gb(TreeSetting { min_leaf: 4.0, ..tree(0.1, 31, 8, 0.0) }),
+        gb(TreeSetting { min_child_weight: 1.0, ..tree(0.05, 31, 8, 10.0) }),
+        gb(TreeSetting { min_leaf: 0.25, ..tree(0.05, 31, 8, 0.0) }),
+        gb(TreeSetting { min_leaf: 2.0, sample: 0.7, ..tree(0.1, 31, 8, 1.0) }),
+        mlp(&[128], 1e-3, 1e-3),
+        mlp(&[32], 1e-2, 1e-4),
+        gb(TreeSetting { min_leaf: 0.5, ..tree(0.05, 15, 4, 3.0) }),
+        gb(tree(0.02, 31, 8, 1.0)),
+        gb(TreeSetting { min_leaf: 7.0, ..tree(0.05, 15, 6, 1.0) }),
+        gb(TreeSetting { sample: 0.8, ..tree(0.02, 63, 10, 1.0) }),
+        mlp(&[128, 64], 1e-3, 1e-3),
+        gb(TreeSetting { min_leaf: 0.5, sample: 0.8, ..tree(0.03, 127, 12, 3.0) }),
+    ];
+    // After the first three tree settings of the sweep: the logarithm of a
+    // positive target.
+    let at = 12;
+    let logs = [
+        logged(lin(1.0)),
+        logged(lin(10.0)),
+        logged(gb(tree(0.1, 31, 8, 1.0))),
+        logged(lin(0.1)),
+        logged(mlp(&[64], 3e-3, 1e-4)),
+        logged(gb(TreeSetting { sample: 0.8, ..tree(0.05, 63, 10, 1.0) })),
+    ];
+    for (i, c) in logs.into_iter().flatten().enumerate() {
+        list.insert(at + i, c);
+    }
+    if rows >= EARLY_STOPPING_ROWS {
+        // On large data trees are strong and cheap for what they give, while
+        // each logistic fit (hundreds of passes) and network is slow: after
+        // the first of each family, the trees (and the closed-form ridge)
+        // go first, then the logistic penalties, then the networks.
+        let mut seen = Vec::new();
+        let mut ranked: Vec<(u8, Candidate)> = list
+            .into_iter()
+            .map(|c| {
+                let rank = match c.family {
+                    f if !seen.contains(&f) => {
+                        seen.push(f);
+                        0
+                    }
+                    "gbdt" | "ridge" => 1,
+                    "logistic" => 2,
+                    _ => 3,
+                };
+                (rank, c)
+            })
+            .collect();
+        ranked.sort_by_key(|(rank, _)| *rank);
+        list = ranked.into_iter().map(|(_, c)| c).collect();
+    }
+    list
 }
 
 /// Preprocessing for an encoding: which features the fields become.
@@ -281,12 +500,19 @@ fn preprocessing(schema: &Schema, fields: &[Field], encoding: Encoding) -> Prepr
     let mut features = Vec::new();
     for f in fields {
         match &f.kind {
+            // The trees route missing values themselves (a learned direction per split).
+            FieldKind::Numeric { .. } if encoding == Encoding::Raw => {
+                features.push(Feature::NumberOrNan { field: f.name.clone() });
+            }
             FieldKind::Numeric { .. } => {
                 let (center, scale) = match (encoding, schema.column(&f.name).map(|c| &c.kind)) {
                     (Encoding::Standardized, Some(Kind::Numeric { .. })) => numeric_stats(schema, &f.name),
                     _ => (0.0, 1.0),
                 };
                 features.push(Feature::Numeric { field: f.name.clone(), center, scale });
+            }
+            FieldKind::Categorical { .. } if encoding == Encoding::Raw => {
+                features.push(Feature::Ordinal { field: f.name.clone() });
             }
             FieldKind::Categorical { categories } => {
                 for c in categories {
@@ -378,6 +604,60 @@ fn score(metric: Metric, pred: &[f64], y: &[f64], classes: usize) -> f64 {
     }
 }
 
+/// Probabilities `p` raised to `t` and normalised: the softmax of the
+/// margins multiplied by `t`.
+fn sharpen(row: &mut [f64], t: f64) {
+    let logs: Vec<f64> = row.iter().map(|p| t * p.max(1e-300).ln()).collect();
+    let m = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let sum: f64 = logs.iter().map(|l| (l - m).exp()).sum();
+    for (p, l) in row.iter_mut().zip(&logs) {
+        *p = (l - m).exp() / sum;
+    }
+}
+
+/// The factor `t` in [0.05, 20] for which the sharpened out-of-fold
+/// probabilities have the least log-loss (golden-section search on log t;
+/// deterministic).
+fn temperature(outs: &[(Vec<f64>, Vec<f64>)], classes: usize) -> f64 {
+    let loss = |lt: f64| {
+        let t = lt.exp();
+        let mut total = 0.0;
+        let mut n = 0.0;
+        for (p, y) in outs {
+            for (row, &c) in p.chunks(classes).zip(y) {
+                let logs: Vec<f64> = row.iter().map(|p| t * p.clamp(1e-15, 1.0).ln()).collect();
+                let m = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                total += m + logs.iter().map(|l| (l - m).exp()).sum::<f64>().ln() - logs[c as usize];
+                n += 1.0;
+            }
+        }
+        total / n
+    };
+    let golden = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut a, mut b) = (0.05f64.ln(), 20f64.ln());
+    let mut c = b - golden * (b - a);
+    let mut d = a + golden * (b - a);
+    let (mut fc, mut fd) = (loss(c), loss(d));
+    for _ in 0..60 {
+        if fc < fd {
+            b = d;
+            d = c;
+            fd = fc;
+            c = b - golden * (b - a);
+            fc = loss(c);
+        } else {
+            a = c;
+            c = d;
+            fc = fd;
+            d = a + golden * (b - a);
+            fd = loss(d);
+        }
+    }
+    let best = ((a + b) / 2.0).exp();
+    // Keep the model as it is unless calibration clearly helps.
+    if loss(best.ln()) < loss(0.0) - 1e-9 { best } else { 1.0 }
+}
+
 fn argmax(row: &[f64]) -> usize {
     let mut best = 0;
     for (i, v) in row.iter().enumerate() {
@@ -389,12 +669,13 @@ fn argmax(row: &[f64]) -> usize {
 }
 
 /// Trains: the whole maker's journey from a loaded table to checked model bytes.
-/// `progress` receives one line per event (schema shown, candidate tried).
-pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> Result<Trained, TrainError> {
+/// `progress` receives lines to keep (schema, each candidate's result,
+/// notes) and a live status while a candidate runs.
+pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress)) -> Result<Trained, TrainError> {
     let started = Instant::now();
     let schema =
         schema::infer(&data.table, &opts.target, &SchemaOptions { task: opts.task, exclude: opts.exclude.clone() })?;
-    progress(&schema.report());
+    progress(Progress::Line(&schema.report()));
     let task = schema.task;
     let metric = match opts.metric {
         Some(m) if m.fits(task) => m,
@@ -422,21 +703,69 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
         })
         .collect();
 
-    let mut candidates = linear_candidates(task, classes.len());
-    candidates.extend(tree_candidates(task, classes.len(), rows.len(), opts.seed));
-    candidates.extend(mlp_candidates(task, classes.len(), opts.seed));
+    let positive = task == Task::Regression && y.iter().all(|&v| v > 0.0);
+    let mut candidates: Vec<Candidate> = candidates(task, classes.len(), rows.len(), opts.seed, positive);
     let k = if rows.len() <= 20_000 { 5.min(rows.len()) } else { 1 };
     let splits = if k > 1 { folds(rows.len(), k, opts.seed) } else { holdout(rows.len(), opts.seed) };
     let validation = if k > 1 { format!("{k}-fold cross-validation") } else { "holdout of 20% of the rows".into() };
-    progress(&format!("Model search ({validation}, {}; budget {:?}):", metric.name(), opts.time_budget));
+    // Two refinements of the best penalty, two of the best tree setting.
+    let total = candidates.len() + 4;
+    let (mut trees_refined, mut linear_refined) = (false, false);
+    progress(Progress::Line(&format!(
+        "Model search ({validation}, {}; {total} candidates, budget {}):",
+        metric.name(),
+        seconds(opts.time_budget)
+    )));
     let mut problems: Vec<(Encoding, Preprocessing, Problem)> = Vec::new();
-    let mut leaderboard = Vec::new();
-    let mut fitted_candidates = Vec::new();
-    let total = candidates.len();
-    for (ci, cand) in candidates.iter_mut().enumerate() {
-        if ci > 0 && started.elapsed() > opts.time_budget {
-            progress(&format!("time budget of {:?} reached: {} candidates left untried", opts.time_budget, total - ci));
-            break;
+    let mut leaderboard: Vec<Entry> = Vec::new();
+    let mut fitted_candidates: Vec<usize> = Vec::new();
+    // Seconds per unit of cost seen so far, per family.
+    let mut pace: BTreeMap<&'static str, f64> = BTreeMap::new();
+    // The leader's model on the first split, kept for --no-refit.
+    let mut leader: Option<(usize, Fitted)> = None;
+    let better = |a: f64, b: f64| if metric.higher_is_better() { a > b } else { a < b };
+    let mut stopped = None;
+    let mut ci = 0;
+    loop {
+        if !linear_refined && candidates[ci..].iter().all(|c| c.lambda.is_none()) {
+            // Once the list's penalties are tried: halfway (on a log scale)
+            // on each side of the best one.
+            linear_refined = true;
+            if let Some(l) = best_tried(&candidates, &leaderboard, &fitted_candidates, better, |c| c.lambda) {
+                let step = 10f64.sqrt();
+                candidates.insert(ci, linear_candidate(task, classes.len(), l * step));
+                candidates.insert(ci, linear_candidate(task, classes.len(), l / step));
+            }
+        }
+        if !trees_refined && candidates[ci..].iter().all(|c| c.tree.is_none()) {
+            // Once the list's tree settings are tried: the best one with half
+            // the learning rate (twice the rounds), and with twice the leaves
+            // and half the least rows per leaf.
+            trees_refined = true;
+            if let Some(t) = best_tried(&candidates, &leaderboard, &fitted_candidates, better, |c| c.tree) {
+                let deeper = TreeSetting { leaves: t.leaves * 2, depth: t.depth + 2, min_leaf: t.min_leaf / 2.0, ..t };
+                let slower = TreeSetting { lr: t.lr / 2.0, ..t };
+                let (n, seed) = (rows.len(), opts.seed);
+                candidates.insert(ci, tree_candidate(task, classes.len(), n, seed, deeper));
+                candidates.insert(ci, tree_candidate(task, classes.len(), n, seed, slower));
+            }
+        }
+        let Some(cand) = candidates.get(ci) else { break };
+        ci += 1;
+        let ci = ci - 1;
+        // Time kept for refitting the leader on all rows (about one fit on
+        // 1/(1 - 1/k) as many rows).
+        let reserve = match (&leader, opts.refit) {
+            (Some((l, _)), true) => leaderboard[*l].fit_seconds / splits.len() as f64 * 1.5,
+            _ => 0.0,
+        };
+        let left = opts.time_budget.as_secs_f64() - started.elapsed().as_secs_f64() - reserve;
+        if ci > 0 {
+            let foreseen = pace.get(cand.family).map(|p| p * cand.cost).unwrap_or(0.0);
+            if left <= 0.0 || foreseen > left {
+                stopped = Some(ci);
+                break;
+            }
         }
         if !problems.iter().any(|(e, _, _)| *e == cand.encoding) {
             let pre = preprocessing(&schema, &fields, cand.encoding);
@@ -445,20 +774,24 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
                 .encode(&train_table)
                 .map_err(|e| TrainError::Table { file: data.source.clone(), reason: e.to_string() })?;
             let width = pre.features.len();
-            problems.push((cand.encoding, pre, Problem { x, width, y: y.clone() }));
+            let categorical =
+                pre.features.iter().enumerate().filter(|(_, f)| matches!(f, Feature::Ordinal { .. })).map(|(i, _)| i);
+            let categorical = categorical.collect();
+            problems.push((cand.encoding, pre, Problem { x, width, categorical, y: y.clone() }));
         }
         let problem = &problems.iter().find(|(e, _, _)| *e == cand.encoding).expect("built above").2;
         let t = Instant::now();
-        let mut scores = Vec::new();
+        // Predictions and targets of every validation split.
+        let mut outs: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
         let mut failed = None;
+        let mut first = None;
+        // A candidate may take at most a quarter of what is left of the
+        // budget (less the refit's share), so that one slow network cannot
+        // spend it all; its fits stop there only if they would overrun it.
+        let deadline = Instant::now() + Duration::from_secs_f64(left.max(0.0) / 4.0);
         for (i, valid) in splits.iter().enumerate() {
-            let train_idx: Vec<usize> =
-                splits.iter().enumerate().filter(|(j, _)| *j != i).flat_map(|(_, f)| f.iter().copied()).collect();
-            let train_idx = if k == 1 { complement(rows.len(), valid) } else { train_idx };
-            // This fit's share of what is left of the budget.
-            let fits_left = ((total - ci) * (splits.len() - i)) as u32;
-            let share = opts.time_budget.saturating_sub(started.elapsed()) / fits_left.max(1);
-            let deadline = Instant::now() + share.max(Duration::from_millis(200));
+            progress(Progress::Status(&status(ci, total, cand, i, splits.len(), started, opts.time_budget)));
+            let train_idx = complement(rows.len(), valid);
             let model = match (cand.fit)(problem, &train_idx, Some(deadline)) {
                 Ok(m) => m,
                 Err(e) => {
@@ -467,12 +800,31 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
                 }
             };
             let (xv, yv) = problem.subset(valid);
-            scores.push(score(metric, &model.predict(&xv, valid.len()), &yv, classes.len().max(1)));
+            outs.push((model.predict(&xv, valid.len()), yv));
+            if i == 0 {
+                first = Some(model);
+            }
         }
         if let Some(e) = failed {
-            progress(&format!("  {:<10} {:<46} skipped: {e}", cand.family, cand.params));
+            progress(Progress::Line(&format!(
+                "  {:>2}/{total} {:<10} {:<46} skipped: {e}",
+                ci + 1,
+                cand.family,
+                cand.params
+            )));
             continue;
         }
+        let k_classes = classes.len().max(1);
+        let calibration = (task == Task::Classification).then(|| temperature(&outs, k_classes));
+        let scores: Vec<f64> = outs
+            .iter_mut()
+            .map(|(p, y)| {
+                if let Some(t) = calibration {
+                    p.chunks_mut(k_classes).for_each(|row| sharpen(row, t));
+                }
+                score(metric, p, y, k_classes)
+            })
+            .collect();
         let mean = scores.iter().sum::<f64>() / scores.len() as f64;
         let std = (scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / scores.len() as f64).sqrt();
         let entry = Entry {
@@ -481,36 +833,60 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
             mean,
             std,
             fit_seconds: t.elapsed().as_secs_f64(),
+            calibration,
         };
-        progress(&format!(
-            "  {:<10} {:<46} {} {:.4} ± {:.4}   {:.2} s",
+        let p = pace.entry(cand.family).or_insert(0.0);
+        *p = p.max(entry.fit_seconds / cand.cost);
+        progress(Progress::Line(&format!(
+            "  {:>2}/{total} {:<10} {:<46} {} {:.4} ± {:.4}   {:.2} s",
+            ci + 1,
             entry.family,
-            entry.params,
+            entry.described(),
             metric.name(),
             entry.mean,
             entry.std,
             entry.fit_seconds
-        ));
+        )));
+        if leader.as_ref().is_none_or(|(l, _)| better(entry.mean, leaderboard[*l].mean)) {
+            leader = Some((leaderboard.len(), first.expect("at least one split")));
+        }
         leaderboard.push(entry);
         fitted_candidates.push(ci);
     }
-    if leaderboard.is_empty() {
+    let mut notes = Vec::new();
+    if let Some(ci) = stopped {
+        let note = format!(
+            "The time budget of {} was reached after {ci} of {total} candidates; a longer --time-budget tries more.",
+            seconds(opts.time_budget)
+        );
+        progress(Progress::Line(&note));
+        notes.push(note);
+    }
+    let Some((winner, first_model)) = leader else {
         return Err(TrainError::Export { reason: "no candidate model could be fitted (see the lines above)".into() });
-    }
-    let better = |a: f64, b: f64| if metric.higher_is_better() { a > b } else { a < b };
-    let mut winner = 0;
-    for (i, e) in leaderboard.iter().enumerate() {
-        if better(e.mean, leaderboard[winner].mean) {
-            winner = i;
-        }
-    }
+    };
     let cand = &candidates[fitted_candidates[winner]];
     let (_, pre, problem) = problems.iter().find(|(e, _, _)| *e == cand.encoding).expect("encoded");
-    let all: Vec<usize> = (0..rows.len()).collect();
-    // The refit on all rows may take about twice a cross-validation fit.
-    let refit = Duration::from_secs_f64(2.0 * leaderboard[winner].fit_seconds / splits.len() as f64 + 1.0);
-    let model =
-        (cand.fit)(problem, &all, Some(Instant::now() + refit)).map_err(|reason| TrainError::Export { reason })?;
+    let mut model = if opts.refit {
+        progress(Progress::Status(&format!("refitting {} {} on all {} rows", cand.family, cand.params, rows.len())));
+        let all: Vec<usize> = (0..rows.len()).collect();
+        // The refit may overrun the budget by its own length, not more.
+        let refit = Duration::from_secs_f64(3.0 * leaderboard[winner].fit_seconds / splits.len() as f64 + 1.0);
+        (cand.fit)(problem, &all, Some(Instant::now() + refit)).map_err(|reason| TrainError::Export { reason })?
+    } else {
+        let note = format!(
+            "--no-refit: the model is the winner as fitted on {} of the {} rows (its first validation split)",
+            rows.len() - splits[0].len(),
+            rows.len()
+        );
+        progress(Progress::Line(&note));
+        notes.push(note);
+        first_model
+    };
+
+    if let Some(t) = leaderboard[winner].calibration {
+        model.scale_margins(t);
+    }
 
     // The model file.
     let mut manifest = manifest_for(&opts.name, task, &fields, pre, &classes, &schema.target);
@@ -521,7 +897,7 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
         data.source,
         if task == Task::Regression { "regression" } else { "classification" },
         cand.family,
-        cand.params
+        leaderboard[winner].described()
     );
     let best = &leaderboard[winner];
     manifest.metrics.insert(format!("cv_{}", metric.name()), round4(best.mean));
@@ -559,7 +935,24 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(&str)) -> 
     onnx::attach_manifest(&mut proto, &manifest);
     let bytes = proto.encode_to_vec();
     self_check(&bytes)?;
-    Ok(Trained { schema, metric, leaderboard, winner, manifest, bytes, notes: vec![] })
+    Ok(Trained { schema, metric, leaderboard, winner, manifest, bytes, notes })
+}
+
+/// Among the tried candidates (`leaderboard[i]` is `candidates[tried[i]]`)
+/// that have a `key` (a penalty, a tree setting), the best one's.
+fn best_tried<T>(
+    candidates: &[Candidate],
+    leaderboard: &[Entry],
+    tried: &[usize],
+    better: impl Fn(f64, f64) -> bool,
+    key: impl Fn(&Candidate) -> Option<T>,
+) -> Option<T> {
+    leaderboard
+        .iter()
+        .zip(tried)
+        .filter_map(|(e, &c)| key(&candidates[c]).map(|k| (e.mean, k)))
+        .reduce(|a, b| if better(b.0, a.0) { b } else { a })
+        .map(|(_, k)| k)
 }
 
 /// Loads the bytes with the runtime and runs the golden cases: the trainer
@@ -574,6 +967,15 @@ fn self_check(bytes: &[u8]) -> Result<(), TrainError> {
             reason: format!("the runtime does not reproduce the trainer's predictions: {}", report["mismatches"]),
         }),
     }
+}
+
+/// A penalty as written in a candidate's parameters: 4 significant digits.
+fn round4_sig(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(3 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
 }
 
 fn round4(x: f64) -> f64 {
@@ -720,4 +1122,32 @@ fn golden_output(task: Task, target: &str, classes: &[String], pred: &[f64], i: 
         }
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Out-of-fold probabilities of two classes where the model says `p`
+    /// for the class it picks and is right in `right` of 100 rows.
+    fn outs(p: f64, right: usize) -> Vec<(Vec<f64>, Vec<f64>)> {
+        let probs = (0..100).flat_map(|_| [p, 1.0 - p]).collect();
+        let y = (0..100).map(|r| if r < right { 0.0 } else { 1.0 }).collect();
+        vec![(probs, y)]
+    }
+
+    #[test]
+    fn calibration_sharpens_the_timid_and_softens_the_overconfident() {
+        // Right 99 times in 100 but only 60% sure: sharper (t > 1).
+        let t = temperature(&outs(0.6, 99), 2);
+        assert!(t > 5.0, "{t}");
+        // Right 70 times in 100 but 99% sure: softer (t < 1).
+        let t = temperature(&outs(0.99, 70), 2);
+        assert!(t < 0.5, "{t}");
+        let mut row = [0.99, 0.01];
+        sharpen(&mut row, t);
+        assert!((row[0] - 0.7).abs() < 0.01 && (row[0] + row[1] - 1.0).abs() < 1e-12, "{row:?}");
+        // Calibrated already: left alone.
+        assert_eq!(temperature(&outs(0.5, 50), 2), 1.0);
+    }
 }

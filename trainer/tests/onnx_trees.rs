@@ -8,7 +8,7 @@ use common::{Dataset, Rand, features};
 use prost::Message;
 use runtime_wasm::Model;
 use runtime_wasm::interface::{Data, NamedTensor};
-use trainer::gbdt::{Gbdt, Node, Objective, Params};
+use trainer::gbdt::{Gbdt, Node, Objective, Params, Rule};
 use trainer::onnx_trees;
 
 fn close(got: f64, want: f64) -> bool {
@@ -32,7 +32,7 @@ fn with_edges(m: &Gbdt, x: &[f32], cols: usize) -> (Vec<f32>, usize) {
     let mut k = 0;
     for tree in m.trees().iter().take(40) {
         for node in &tree.nodes {
-            if let Node::Split { feature, threshold, .. } = node {
+            if let Node::Split { feature, rule: Rule::AtMost(threshold), .. } = node {
                 let t = *threshold;
                 for v in [
                     t,
@@ -194,4 +194,76 @@ fn model_has_the_declared_interface() {
     assert_eq!((inputs[0].name.as_str(), inputs[0].dims.as_slice()), ("input", [None, Some(3)].as_slice()));
     let outputs = file.outputs();
     assert_eq!((outputs[0].name.as_str(), outputs[0].dims.as_slice()), ("variable", [None, Some(1)].as_slice()));
+}
+
+/// Codes 0..12 of a category (some missing) and a number; the target
+/// depends on the category through an unordered set, which splits on sets
+/// of categories find in one step.
+fn categorical_data(rows: usize) -> (Vec<f32>, Vec<f64>) {
+    let mut rng = Rand(41);
+    let mut x = Vec::with_capacity(rows * 2);
+    let mut y = Vec::with_capacity(rows);
+    for _ in 0..rows {
+        let code = (rng.uniform() * 12.0).floor() as f32;
+        let code = if rng.uniform() < 0.05 { f32::NAN } else { code };
+        let v = rng.normal() as f32;
+        x.extend([code, v]);
+        let in_set = [1.0, 4.0, 6.0, 11.0].contains(&code);
+        y.push(if in_set { 10.0 } else { 0.0 } + f64::from(v) + 0.1 * rng.normal());
+    }
+    (x, y)
+}
+
+/// Rows with the category set to every code, a code never seen, and NaN.
+fn with_codes(x: &[f32]) -> (Vec<f32>, usize) {
+    let mut out = x.to_vec();
+    for (i, code) in (0..14).map(|c| c as f32).chain([f32::NAN, 99.0]).enumerate() {
+        out.extend([code, x[2 * i + 1]]);
+    }
+    let rows = out.len() / 2;
+    (out, rows)
+}
+
+#[test]
+fn category_splits_export_as_chains_of_equalities() {
+    let (x, y) = categorical_data(2000);
+    let params = Params { trees: 60, categorical: vec![0], ..Params::default() };
+    let m = Gbdt::fit(&x, 2000, 2, &y, Objective::SquaredError, &params, None).unwrap();
+    let sets: Vec<&Vec<f32>> = m
+        .trees()
+        .iter()
+        .flat_map(|t| &t.nodes)
+        .filter_map(|n| match n {
+            Node::Split { rule: Rule::OneOf(categories), .. } => Some(categories),
+            _ => None,
+        })
+        .collect();
+    assert!(!sets.is_empty(), "the category is split by sets");
+    // The first tree's root separates the set {1, 4, 6, 11} from the rest.
+    let Node::Split { rule: Rule::OneOf(categories), .. } = &m.trees()[0].nodes[0] else {
+        panic!("{:?}", m.trees()[0].nodes[0])
+    };
+    let mut root: Vec<f32> = categories.clone();
+    root.sort_by(f32::total_cmp);
+    assert!(root == [1.0, 4.0, 6.0, 11.0] || root.len() == 8, "{root:?}");
+    let (xe, rows) = with_codes(&x);
+    check_regressor(&m, &xe, 2);
+
+    // Binary and multiclass classifiers on the same codes.
+    let yb: Vec<f64> = y.iter().map(|&v| f64::from(u8::from(v > 5.0))).collect();
+    let b = Gbdt::fit(&x, 2000, 2, &yb, Objective::Binary, &params, None).unwrap();
+    check_classifier(&b, &["no".into(), "yes".into()], &xe[..rows * 2], 2);
+    let yc: Vec<f64> = y.iter().map(|&v| f64::from(u8::from(v > 0.0) + u8::from(v > 5.0))).collect();
+    let c = Gbdt::fit(&x, 2000, 2, &yc, Objective::Multiclass { classes: 3 }, &params, None).unwrap();
+    check_classifier(&c, &["a".into(), "b".into(), "c".into()], &xe, 2);
+
+    // Small trees splitting on sets fit this target far better than the
+    // same trees reading the codes as numbers.
+    let small = Params { trees: 20, max_leaves: Some(3), ..Params::default() };
+    let sets =
+        Gbdt::fit(&x, 2000, 2, &y, Objective::SquaredError, &Params { categorical: vec![0], ..small.clone() }, None);
+    let numbers = Gbdt::fit(&x, 2000, 2, &y, Objective::SquaredError, &small, None);
+    let err = |m: &Gbdt| common::rmse(&m.predict(&x, 2000), &y);
+    let (sets, numbers) = (err(&sets.unwrap()), err(&numbers.unwrap()));
+    assert!(sets < 0.5 * numbers, "sets {sets} vs numbers {numbers}");
 }

@@ -8,12 +8,11 @@ use std::path::Path;
 use std::sync::mpsc::Receiver;
 
 use anyhow::{Context, Result, anyhow};
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
-use arrow::datatypes::{DataType, Float32Type, Float64Type, SchemaRef};
+use arrow::array::BooleanArray;
+use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
-use arrow::util::display::{ArrayFormatter, FormatOptions};
 use csv::StringRecord;
-use manifest::{Cell, CsvRecord, CsvRows, JsonColumns, Table};
+use manifest::{CsvRecord, CsvRows, JsonColumns, Table};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
@@ -261,7 +260,7 @@ impl Reader {
             Reader::Parquet { batches, columns, next_row, total_rows, file_len, .. } => {
                 let Some(batch) = batches.next() else { return Ok(None) };
                 let batch = batch.map_err(|e| anyhow!("cannot read the Parquet file: {e}"))?;
-                let table = arrow_table(columns, &batch)?;
+                let table = trainer::arrow::table(columns, &batch)?;
                 let n = batch.num_rows() as u64;
                 let rows = (*next_row..*next_row + n).collect();
                 *next_row += n;
@@ -366,54 +365,4 @@ impl<'de> Deserialize<'de> for Shape {
         }
         d.deserialize_any(V)
     }
-}
-
-/// A record batch as a table: numbers (integers, floats, decimals) as
-/// numbers, booleans as booleans, text as text, null as missing; other
-/// types (dates, times, lists, ...) as the text Arrow shows for them.
-fn arrow_table(columns: &[String], batch: &RecordBatch) -> Result<Table> {
-    let n = batch.num_rows();
-    let mut cells: Vec<std::vec::IntoIter<Cell>> = Vec::with_capacity(columns.len());
-    for (name, array) in columns.iter().zip(batch.columns()) {
-        let column = arrow_cells(array).with_context(|| format!("column `{name}`"))?;
-        cells.push(column.into_iter());
-    }
-    let mut table = Table::new(columns.to_vec());
-    for _ in 0..n {
-        let row: Vec<Cell> = cells.iter_mut().map(|c| c.next().unwrap_or(Cell::Missing)).collect();
-        table.push_row(row)?;
-    }
-    Ok(table)
-}
-
-fn arrow_cells(array: &ArrayRef) -> Result<Vec<Cell>> {
-    let valid = |i: usize| array.is_valid(i);
-    let n = array.len();
-    Ok(match array.data_type() {
-        DataType::Boolean => {
-            let a = array.as_boolean();
-            (0..n).map(|i| if valid(i) { Cell::Bool(a.value(i)) } else { Cell::Missing }).collect()
-        }
-        // A float32 reads as the number it shows (1.8, not 1.7999999523).
-        DataType::Float32 => {
-            let a = array.as_primitive::<Float32Type>();
-            let short = |x: f32| x.to_string().parse::<f64>().unwrap_or(x as f64);
-            (0..n).map(|i| if valid(i) { Cell::Number(short(a.value(i))) } else { Cell::Missing }).collect()
-        }
-        t if t.is_numeric() => {
-            let a = arrow::compute::cast(array, &DataType::Float64)?;
-            let a = a.as_primitive::<Float64Type>();
-            (0..n).map(|i| if a.is_valid(i) { Cell::Number(a.value(i)) } else { Cell::Missing }).collect()
-        }
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..) => {
-            let a = arrow::compute::cast(array, &DataType::Utf8)?;
-            let a = a.as_string::<i32>();
-            (0..n).map(|i| if a.is_valid(i) { Cell::Text(a.value(i).to_string()) } else { Cell::Missing }).collect()
-        }
-        // Dates, times, binary, lists, ...: the text Arrow shows for them.
-        _ => {
-            let f = ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default())?;
-            (0..n).map(|i| if valid(i) { Cell::Text(f.value(i).to_string()) } else { Cell::Missing }).collect()
-        }
-    })
 }

@@ -180,12 +180,18 @@ fn citizen(spec: &Spec, dir: &Path, budget: Duration) -> Result<Score> {
         exclude: spec.exclude.iter().map(|s| s.to_string()).collect(),
         seed: 0,
         name: format!("{}-bench", spec.name),
+        refit: true,
     };
     let t = Instant::now();
-    let trained = trainer::search::train(&data, &opts, &mut |_| {})?;
+    // The search's lines (schema, candidates, notes) go to standard error.
+    let trained = trainer::search::train(&data, &opts, &mut |event| {
+        if let trainer::search::Progress::Line(line) = event {
+            eprintln!("{line}");
+        }
+    })?;
     let fit_seconds = t.elapsed().as_secs_f64();
     let winner = &trained.leaderboard[trained.winner];
-    let mut note = format!("{} {} (of {} tried)", winner.family, winner.params, trained.leaderboard.len());
+    let mut note = format!("{} {} (of {} tried)", winner.family, winner.described(), trained.leaderboard.len());
 
     let model = runtime_wasm::Model::load(&trained.bytes)?;
     let mut test = Table::from_csv(&std::fs::read(dir.join("test.csv"))?)?;

@@ -16,20 +16,36 @@ pub(crate) struct Bins {
     pub offsets: Vec<usize>,
     /// Total histogram slots.
     pub slots: usize,
+    /// Per categorical feature, the code each value bin holds (value bin `b`
+    /// holds `codes[f][b - 1]`); empty for numeric features.
+    pub codes: Vec<Vec<f32>>,
 }
 
 impl Bins {
     /// Chooses cuts from (a strided sample of) the rows and bins every cell.
-    /// `max_bins` must be in `2..=255`.
-    pub fn new(x: &[f32], rows: usize, cols: usize, max_bins: usize) -> Bins {
+    /// `max_bins` must be in `2..=255`. A `categorical` feature with at most
+    /// `max_bins` codes gets one bin per code (and its codes recorded);
+    /// with more it is binned as a number.
+    pub fn new(x: &[f32], rows: usize, cols: usize, max_bins: usize, categorical: &[bool]) -> Bins {
         let step = rows.div_ceil(SAMPLE_ROWS).max(1);
         let mut thresholds = Vec::with_capacity(cols);
+        let mut codes = vec![Vec::new(); cols];
         let mut column = Vec::with_capacity(rows / step + 1);
         for f in 0..cols {
             column.clear();
+            // Every row of a categorical feature, so that no code is missed.
+            let step = if categorical.get(f).copied().unwrap_or(false) { 1 } else { step };
             column.extend((0..rows).step_by(step).map(|r| x[r * cols + f]).filter(|v| !v.is_nan()));
             column.sort_unstable_by(|a, b| a.partial_cmp(b).expect("NaN was filtered out"));
-            thresholds.push(cuts(&column, max_bins));
+            let cut = cuts(&column, max_bins);
+            if step == 1 && categorical.get(f).copied().unwrap_or(false) {
+                let mut distinct = column.clone();
+                distinct.dedup();
+                if distinct.len() == cut.len() + 1 {
+                    codes[f] = distinct;
+                }
+            }
+            thresholds.push(cut);
         }
         let mut offsets = Vec::with_capacity(cols);
         let mut slots = 0;
@@ -43,7 +59,12 @@ impl Bins {
                 binned[r * cols + f] = bin_of(&thresholds[f], x[r * cols + f]);
             }
         }
-        Bins { cols, binned, thresholds, offsets, slots }
+        Bins { cols, binned, thresholds, offsets, slots, codes }
+    }
+
+    /// Whether feature `f` is split by sets of categories.
+    pub fn is_categorical(&self, f: usize) -> bool {
+        !self.codes[f].is_empty()
     }
 
     /// Number of value bins of feature `f` (its missing bin not counted).

@@ -3,7 +3,7 @@
 //! split the side where missing values go chosen by gain.
 
 use super::bins::Bins;
-use super::{Node, Tree};
+use super::{Node, Rule, Tree};
 
 /// Rows per part of a histogram summed on its own (and possibly in parallel).
 const PART_ROWS: usize = 16_384;
@@ -42,16 +42,25 @@ pub(crate) struct Limits {
 }
 
 /// A candidate split of a leaf.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Split {
     gain: f64,
     feature: usize,
-    /// Value bins `1..=bin` go left.
+    /// Value bins `1..=bin` go left (numeric features).
     bin: usize,
+    /// Categorical features: `set[b]` says whether value bin `b` goes left.
+    set: Option<Vec<bool>>,
     missing_left: bool,
     left: Stat,
     right: Stat,
 }
+
+/// Categories are ordered by `g / (h + CAT_SMOOTH)` before their split is
+/// searched (LightGBM's `cat_smooth`), so rare ones do not swing the order.
+const CAT_SMOOTH: f64 = 10.0;
+/// At most this many categories on the side a split lists (LightGBM's
+/// `max_cat_threshold`): the exported chain of `BRANCH_EQ` stays short.
+const MAX_CAT_SET: usize = 32;
 
 /// A leaf that may still be split.
 struct Open {
@@ -117,13 +126,19 @@ impl Grower<'_> {
             }
             let Some(b) = best else { break };
             let leaf = open.swap_remove(b);
-            let split = leaf.split.expect("chosen for its split");
+            let split = leaf.split.clone().expect("chosen for its split");
             let mid = self.partition(&mut idx[leaf.start..leaf.end], &mut scratch, &split) + leaf.start;
             let (l, r) = (nodes.len(), nodes.len() + 1);
-            let threshold = self.bins.thresholds[split.feature].get(split.bin - 1).copied().unwrap_or(f32::INFINITY);
+            let f = split.feature;
+            let rule = match &split.set {
+                Some(set) => {
+                    Rule::OneOf((1..set.len()).filter(|&b| set[b]).map(|b| self.bins.codes[f][b - 1]).collect())
+                }
+                None => Rule::AtMost(self.bins.thresholds[f].get(split.bin - 1).copied().unwrap_or(f32::INFINITY)),
+            };
             nodes[leaf.node] = Node::Split {
-                feature: split.feature,
-                threshold,
+                feature: f,
+                rule,
                 missing_left: split.missing_left,
                 left: l,
                 right: r,
@@ -261,38 +276,72 @@ impl Grower<'_> {
         let min_n = lim.min_data_in_leaf.max(1) as u32;
         let ok = |s: &Stat| s.n >= min_n && s.h >= lim.min_child_weight;
         let mut best: Option<Split> = None;
-        let mut consider = |feature: usize, bin: usize, missing_left: bool, left: Stat| {
+        // `set` gives a categorical split's set when it is the best so far.
+        let mut consider = |feature: usize, bin: usize, missing_left: bool, left: Stat, set: &dyn Fn() -> Vec<bool>| {
             let right = total.sub(&left);
             if !ok(&left) || !ok(&right) {
                 return;
             }
             let gain = score(&left, lim.l2) + score(&right, lim.l2) - parent;
             if gain > lim.min_split_gain && gain.is_finite() && best.as_ref().is_none_or(|b| gain > b.gain) {
-                best = Some(Split { gain, feature, bin, missing_left, left, right });
+                let set = self.bins.is_categorical(feature).then(set);
+                best = Some(Split { gain, feature, bin, set, missing_left, left, right });
             }
         };
+        let no_set = || Vec::new();
         for &f in self.features {
             let off = self.bins.offsets[f];
             let nb = self.bins.value_bins(f);
             let h = &o.hist[off..off + nb + 1];
             let miss = h[0];
+            if self.bins.is_categorical(f) {
+                // The categories present, ordered by their mean gradient; a
+                // split sends a prefix (from either end) of that order left.
+                let mut order: Vec<usize> = (1..=nb).filter(|&b| h[b].n > 0).collect();
+                order.sort_by(|&a, &b| {
+                    let key = |s: &Stat| s.g / (s.h + CAT_SMOOTH);
+                    key(&h[a]).total_cmp(&key(&h[b])).then(a.cmp(&b))
+                });
+                let most = MAX_CAT_SET.min(order.len().saturating_sub(1));
+                for reversed in [false, true] {
+                    if reversed {
+                        order.reverse();
+                    }
+                    let mut left = Stat::default();
+                    for taken in 1..=most {
+                        left.add(&h[order[taken - 1]]);
+                        let set = || {
+                            let mut set = vec![false; nb + 1];
+                            order[..taken].iter().for_each(|&b| set[b] = true);
+                            set
+                        };
+                        consider(f, 0, false, left, &set);
+                        if miss.n > 0 {
+                            let mut with_missing = left;
+                            with_missing.add(&miss);
+                            consider(f, 0, true, with_missing, &set);
+                        }
+                    }
+                }
+                continue;
+            }
             let mut left = Stat::default();
             for (bin, stat) in h.iter().enumerate().take(nb).skip(1) {
                 left.add(stat);
                 if left.n == 0 {
                     continue;
                 }
-                consider(f, bin, false, left);
+                consider(f, bin, false, left, &no_set);
                 if miss.n > 0 {
                     let mut with_missing = left;
                     with_missing.add(&miss);
-                    consider(f, bin, true, with_missing);
+                    consider(f, bin, true, with_missing, &no_set);
                 }
             }
             // Missing against present: every value bin left, missing right.
             if miss.n > 0 {
                 left.add(&h[nb]);
-                consider(f, nb, false, left);
+                consider(f, nb, false, left, &no_set);
             }
         }
         // With no missing values seen, missing values follow the larger side.
@@ -313,7 +362,11 @@ impl Grower<'_> {
         for i in 0..rows.len() {
             let r = rows[i];
             let b = self.bins.binned[r as usize * cols + s.feature] as usize;
-            let goes_left = if b == 0 { s.missing_left } else { b <= s.bin };
+            let goes_left = match &s.set {
+                _ if b == 0 => s.missing_left,
+                Some(set) => set[b],
+                None => b <= s.bin,
+            };
             if goes_left {
                 rows[nl] = r;
                 nl += 1;

@@ -86,6 +86,15 @@ pub struct Params {
     /// model does not depend on it. 1 by default: a model search runs models
     /// side by side, and on a busy machine extra threads only wait.
     pub threads: usize,
+    /// Features holding category codes (small whole numbers, one per
+    /// category): their splits send a set of categories left (sorted by
+    /// gradient statistics, as LightGBM does) rather than a range of values.
+    /// A feature with more than `max_bins` codes is split as a number.
+    pub categorical: Vec<usize>,
+    /// Stop adding trees once this instant has passed (keeping at least one
+    /// round): a guard against overrunning a time budget. A model stopped by
+    /// it depends on the machine's speed; one that is not, does not.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for Params {
@@ -106,6 +115,8 @@ impl Default for Params {
             validation_fraction: 0.1,
             seed: 0,
             threads: 1,
+            categorical: Vec::new(),
+            deadline: None,
         }
     }
 }
@@ -127,11 +138,11 @@ pub enum GbdtError {
 /// One node of a tree.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Node {
-    /// Rows with `x[feature] <= threshold` go to `left`, the others to
+    /// Rows whose `x[feature]` meets `rule` go to `left`, the others to
     /// `right`; missing values (NaN) go left when `missing_left`.
     Split {
         feature: usize,
-        threshold: f32,
+        rule: Rule,
         missing_left: bool,
         left: usize,
         right: usize,
@@ -143,6 +154,26 @@ pub enum Node {
     },
     /// `value` is added to the tree's output (learning rate included).
     Leaf { value: f32, cover: f64, count: usize },
+}
+
+/// Which present values a split sends left.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Rule {
+    /// `x <= threshold` (exported as `BRANCH_LEQ`).
+    AtMost(f32),
+    /// `x` is one of these category codes (exported as a chain of
+    /// `BRANCH_EQ` nodes).
+    OneOf(Vec<f32>),
+}
+
+impl Rule {
+    /// Whether a present (not NaN) value goes left.
+    pub fn left(&self, x: f32) -> bool {
+        match self {
+            Rule::AtMost(t) => x <= *t,
+            Rule::OneOf(codes) => codes.contains(&x),
+        }
+    }
 }
 
 /// One tree; node 0 is the root.
@@ -160,9 +191,9 @@ impl Tree {
         loop {
             match &self.nodes[i] {
                 Node::Leaf { value, .. } => return *value,
-                Node::Split { feature, threshold, missing_left, left, right, .. } => {
+                Node::Split { feature, rule, missing_left, left, right, .. } => {
                     let x = row[*feature];
-                    let go_left = if x.is_nan() { *missing_left } else { x <= *threshold };
+                    let go_left = if x.is_nan() { *missing_left } else { rule.left(x) };
                     i = if go_left { *left } else { *right };
                 }
             }
@@ -422,6 +453,23 @@ impl Gbdt {
         }
     }
 
+    /// Multiplies every margin score by `t` (a temperature's inverse, for
+    /// calibrated probabilities): the base scores and every leaf value are
+    /// scaled and stored as `f32`, so the exported model computes the same
+    /// sums as [`Gbdt::predict_raw`].
+    pub fn scale_margins(&mut self, t: f64) {
+        for b in &mut self.base {
+            *b = (f64::from(*b) * t) as f32;
+        }
+        for tree in &mut self.trees {
+            for node in &mut tree.nodes {
+                if let Node::Leaf { value, .. } = node {
+                    *value = (f64::from(*value) * t) as f32;
+                }
+            }
+        }
+    }
+
     /// Class index per row (as the exported classifier's label: class 1 when
     /// the margin is positive; the first largest score for multiclass).
     /// Regression models give 0.
@@ -510,7 +558,11 @@ fn train_sets(
 ) -> Gbdt {
     let rows = train.rows;
     let k = objective.outputs();
-    let bins = Bins::new(train.x, rows, cols, params.max_bins);
+    let mut is_categorical = vec![false; cols];
+    for &f in params.categorical.iter().filter(|&&f| f < cols) {
+        is_categorical[f] = true;
+    }
+    let bins = Bins::new(train.x, rows, cols, params.max_bins, &is_categorical);
     let base = base_scores(objective, train.y);
     let mut scores: Vec<f64> = (0..rows).flat_map(|_| base.iter().map(|&b| f64::from(b))).collect();
     let mut vscores: Vec<f64> =
@@ -538,6 +590,9 @@ fn train_sets(
     let mut idx: Vec<u32> = Vec::with_capacity(n_sample);
     let mut in_sample = vec![true; rows];
     for round in 0..params.trees {
+        if round > 0 && params.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            break;
+        }
         gradients(objective, &scores, train.y, &mut grad, &mut hess);
         let sampled = n_sample < rows;
         let sample: Vec<usize> = if sampled { rng.choose(rows, n_sample) } else { Vec::new() };
