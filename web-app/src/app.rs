@@ -219,8 +219,15 @@ async fn fetch(
     }
     init.set_headers(&headers);
     let url = format!("{}{path}", server.trim_end_matches('/'));
-    let request = Request::new_with_str_and_init(&url, &init).map_err(|_| Failure::Unreachable)?;
-    let response = match JsFuture::from(dom::window().fetch_with_request(&request)).await {
+    let pending = if method == "GET" { prefetched(&url) } else { None };
+    let pending = match pending {
+        Some(p) => p,
+        None => {
+            let request = Request::new_with_str_and_init(&url, &init).map_err(|_| Failure::Unreachable)?;
+            dom::window().fetch_with_request(&request)
+        }
+    };
+    let response = match JsFuture::from(pending).await {
         Ok(r) => r.unchecked_into::<Response>(),
         Err(_) => {
             set_offline(true);
@@ -250,6 +257,16 @@ async fn fetch(
         return Err(Failure::Status(status, message));
     }
     Ok(Reply { body })
+}
+
+/// A response the page's first script started fetching for `url` (see
+/// index.html), taken once.
+fn prefetched(url: &str) -> Option<js_sys::Promise> {
+    let window: JsValue = dom::window().into();
+    let pending = js_sys::Reflect::get(&window, &"citizenPrefetch".into()).ok().filter(|v| v.is_object())?;
+    let promise = js_sys::Reflect::get(&pending, &url.into()).ok()?.dyn_into::<js_sys::Promise>().ok()?;
+    let _ = js_sys::Reflect::delete_property(pending.unchecked_ref::<js_sys::Object>(), &url.into());
+    Some(promise)
 }
 
 // ---- routing ----

@@ -49,6 +49,8 @@ async function fill(scope, input) {
 async function result(scope) {
   const v = scope.locator('#result-value');
   await v.waitFor();
+  // The explanation is drawn just after the result.
+  await scope.locator('#explain .contrib').first().waitFor();
   const contribs = await scope.locator('.contrib').evaluateAll((els) => els.map((e) => Number(e.dataset.value)));
   return {
     value: await v.getAttribute('data-value'),
