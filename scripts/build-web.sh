@@ -9,23 +9,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 DIST=${WEB_DIST:-$CARGO_TARGET_DIR/web-dist}
 (cd web-app && trunk build --release --dist "$DIST")
-if [ "${WASM_OPT:-1}" = 1 ]; then
-  if ! wasm-opt --version 2>/dev/null | grep -q "version 132"; then
-    echo "wasm-opt 132 is not on PATH (npm ci installs it; source scripts/env.sh)" >&2; exit 1
-  fi
-  for f in "$DIST"/*_bg.wasm; do
-    key=$(sha256sum "$f" | cut -c1-16)
-    cached="$CARGO_TARGET_DIR/wasm-pkg/cache/app-$key.wasm"
-    if [ ! -f "$cached" ]; then
-      mkdir -p "$(dirname "$cached")"
-      wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
-        --enable-reference-types --enable-multivalue --enable-sign-ext --enable-mutable-globals \
-        -o "$cached.tmp" "$f"
-      mv "$cached.tmp" "$cached"
-    fi
-    cp "$cached" "$f"
-  done
-fi
+for f in "$DIST"/*_bg.wasm; do bash scripts/wasm-opt-cached.sh app "$f"; done
 # Gzipped copies beside the files: citizen serve (ServeDir) sends them to
 # browsers that accept gzip; other web servers can do the same.
 for f in "$DIST"/*.wasm "$DIST"/*.js "$DIST"/*.css "$DIST"/*.html "$DIST"/*.svg "$DIST"/*.webmanifest; do
