@@ -142,7 +142,7 @@ fn origin() -> String {
 fn query(key: &str) -> Option<String> {
     let search = dom::window().location().search().ok()?;
     let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
-    params.get(key).or_else(|| search.contains(key).then(String::new))
+    params.get(key)
 }
 
 fn register_service_worker() {
