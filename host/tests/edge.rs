@@ -260,3 +260,103 @@ async fn a_call_over_its_fuel_or_memory_is_a_clear_error_and_the_edge_keeps_serv
     let (st, ok) = json_of(post(&c, e.at("/models/car-price/predict"), None, "application/json", one_row).await).await;
     assert_eq!(st, StatusCode::OK, "{ok}");
 }
+
+/// Polls the edge's list until it holds `version` of `name` (a wait, not a
+/// timing: the sync runs every second; this gives it up to two minutes).
+async fn wait_for_version(c: &Client, e: &Edge, name: &str, version: u64) -> Value {
+    for _ in 0..240 {
+        if let Ok(r) = c.get(e.at("/models")).send().await {
+            let (_, list) = json_of(r).await;
+            let held = list["models"].as_array().unwrap().iter().find(|m| m["name"] == name).cloned();
+            if let Some(m) = held.filter(|m| m["version"] == version) {
+                return m;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    panic!("the edge never held {name} v{version}");
+}
+
+#[tokio::test]
+async fn a_synced_model_swaps_to_a_new_version_and_a_restart_serves_it_offline() {
+    let dir = scratch("edge-sync");
+    let cloud = Server::start(dir.join("store").to_str().unwrap(), &[], &[]);
+    let c = Client::new();
+    let maker = cloud.token("maker", None);
+    let reader = cloud.token("reader", Some("car-price"));
+    let publish = |file: &str| {
+        let bytes = std::fs::read(repo().join("models").join(file)).unwrap();
+        c.post(cloud.at("/models/car-price/versions"))
+            .bearer_auth(&maker)
+            .header("content-type", "application/octet-stream")
+            .body(bytes)
+            .send()
+    };
+    assert_eq!(publish("car-price-gbr.onnx").await.unwrap().status(), StatusCode::CREATED);
+    let data = dir.join("edge-data");
+    let data_arg = data.to_str().unwrap().to_string();
+    let cloud_url = cloud.url.clone();
+    let args = [
+        "--cloud",
+        cloud_url.as_str(),
+        "--token",
+        reader.as_str(),
+        "--model",
+        "car-price",
+        "--data-dir",
+        data_arg.as_str(),
+        "--sync-secs",
+        "1",
+    ];
+    let e = Edge::start(&args);
+    let held = wait_for_version(&c, &e, "car-price", 1).await;
+    let gbr = std::fs::read(repo().join("models/car-price-gbr.onnx")).unwrap();
+    assert_eq!(held["sha256"].as_str().unwrap().len(), 64);
+    let (st, ready) = json_of(c.get(e.at("/v2/health/ready")).send().await.unwrap()).await;
+    assert_eq!((st, ready["ready"].clone()), (StatusCode::OK, json!(true)));
+    let row = json!({"Type": "Small", "AirBags": "None", "DriveTrain": "Front", "Cylinders": "4", "Man.trans.avail": "Yes", "Origin": "USA"});
+    let (st, v1) =
+        json_of(post(&c, e.at("/models/car-price/predict"), None, "application/json", row.to_string()).await).await;
+    assert_eq!((st, v1["version"].clone()), (StatusCode::OK, json!(1)), "{v1}");
+    let (_, cloud_v1) = json_of(
+        post(&c, cloud.at("/models/car-price/versions/1/predict"), Some(&reader), "application/json", row.to_string())
+            .await,
+    )
+    .await;
+    assert_eq!(v1["predictions"], cloud_v1["predictions"]);
+
+    // Publish v2: the edge pulls it, checks it and swaps to it.
+    assert_eq!(publish("car-price.onnx").await.unwrap().status(), StatusCode::CREATED);
+    wait_for_version(&c, &e, "car-price", 2).await;
+    let (st, v2) = json_of(
+        post(&c, e.at("/models/car-price/versions/2/predict"), None, "application/json", row.to_string()).await,
+    )
+    .await;
+    assert_eq!((st, v2["version"].clone()), (StatusCode::OK, json!(2)), "{v2}");
+    let (st, _) = json_of(
+        post(&c, e.at("/models/car-price/versions/1/predict"), None, "application/json", row.to_string()).await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "v1 is no longer held");
+    let mut kept: Vec<String> =
+        std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    kept.sort();
+    assert_eq!(kept, ["car-price.json", "car-price.v2.onnx"]);
+    assert_ne!(std::fs::read(data.join("car-price.v2.onnx")).unwrap(), gbr);
+
+    // Restart with the cloud gone: the kept copy serves at once.
+    drop(e);
+    drop(cloud);
+    let e = Edge::start(&args);
+    let (st, again) =
+        json_of(post(&c, e.at("/models/car-price/predict"), None, "application/json", row.to_string()).await).await;
+    assert_eq!((st, again["version"].clone()), (StatusCode::OK, json!(2)), "{again}");
+    assert_eq!(again["predictions"], v2["predictions"]);
+    drop(e);
+
+    // A kept copy that does not match its checksum is not served.
+    std::fs::write(data.join("car-price.v2.onnx"), &gbr).unwrap();
+    let e = Edge::start(&args);
+    let (st, ready) = json_of(c.get(e.at("/v2/health/ready")).send().await.unwrap()).await;
+    assert_eq!((st, ready["missing"].clone()), (StatusCode::SERVICE_UNAVAILABLE, json!(["car-price"])));
+}

@@ -13,6 +13,7 @@
 
 pub mod cli;
 pub mod serve;
+pub mod sync;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};

@@ -32,6 +32,8 @@ use crate::wasi_engine::ModuleError;
 pub struct Config {
     pub addr: SocketAddr,
     pub max_body_bytes: usize,
+    /// The models the edge should hold: it is ready when it holds them all.
+    pub expected: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -39,6 +41,7 @@ pub struct AppState {
     edge: Arc<Edge>,
     metrics: Arc<Metrics>,
     max_body_bytes: usize,
+    expected: Arc<Vec<String>>,
     /// One module call per core at a time; more wait here instead of
     /// taking more memory.
     calls: Arc<tokio::sync::Semaphore>,
@@ -48,12 +51,13 @@ pub fn check_name(name: &str) -> ApiResult<()> {
     crate::http::check_name("model", name)
 }
 
-pub fn router(edge: Arc<Edge>, max_body_bytes: usize) -> Router {
+pub fn router(edge: Arc<Edge>, max_body_bytes: usize, expected: Vec<String>) -> Router {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let state = AppState {
         edge,
         metrics: Arc::new(Metrics::new()),
         max_body_bytes,
+        expected: Arc::new(expected),
         calls: Arc::new(tokio::sync::Semaphore::new(cores)),
     };
     Router::new()
@@ -75,12 +79,11 @@ pub async fn serve(config: Config, edge: Arc<Edge>) -> Result<()> {
     let listener =
         tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("listening on {}", config.addr))?;
     let addr = listener.local_addr()?;
-    let names: Vec<String> = edge.list().iter().map(|m| m.name.clone()).collect();
     // The one line on standard output: tests and scripts read the address from it.
-    println!("citizen-edge: listening on http://{addr} (models: {})", names.join(", "));
+    println!("citizen-edge: listening on http://{addr} (models: {})", config.expected.join(", "));
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
-    axum::serve(listener, router(edge, config.max_body_bytes))
+    axum::serve(listener, router(edge, config.max_body_bytes, config.expected))
         .with_graceful_shutdown(crate::http::shutdown())
         .await
         .context("serving")?;
@@ -96,11 +99,13 @@ async fn list_models(State(state): State<AppState>) -> Json<Value> {
     Json(json!({ "models": state.edge.list().iter().map(|m| describe(m)).collect::<Vec<_>>() }))
 }
 
-/// Ready when the edge holds at least one model.
+/// Ready when the edge holds every model it was told to serve (a synced
+/// model is missing until its first sync, unless a copy was kept on disk).
 async fn ready(State(state): State<AppState>) -> Response {
-    let models = state.edge.list();
-    let status = if models.is_empty() { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
-    (status, Json(json!({ "ready": !models.is_empty(), "models": models.len() }))).into_response()
+    let missing: Vec<&String> = state.expected.iter().filter(|n| state.edge.get(n).is_none()).collect();
+    let ready = missing.is_empty();
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(json!({ "ready": ready, "missing": missing }))).into_response()
 }
 
 async fn predict_latest(
