@@ -67,20 +67,8 @@ enum Command {
     /// Predict every row of a CSV, JSON Lines or JSON file; the output is the
     /// input with the output columns appended.
     Predict {
-        /// The model file (.onnx).
-        #[arg(long, short)]
-        model: PathBuf,
-        /// The rows: .csv, .jsonl/.ndjson or .json.
-        input: PathBuf,
-        /// Where to write (default: standard output). Written atomically.
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-        /// Input format when the extension does not tell: csv, jsonl, json.
-        #[arg(long)]
-        from: Option<String>,
-        /// Output format (default: from the output's extension, else the input's).
-        #[arg(long)]
-        to: Option<String>,
+        #[command(flatten)]
+        files: crate::files::PredictFiles,
         /// The engine: `tract` (the runtime, native), `wasm` (the runtime's
         /// WASI module under wasmtime, as at the edge) or `ort` (ONNX Runtime,
         /// as for cloud batches).
@@ -201,9 +189,7 @@ fn run(cli: Cli) -> Result<()> {
             train(&data, target, task, &time_budget, metric, exclude, seed, output, name, !no_refit)
         }
         Command::Inspect { model, json } => inspect(&model, json),
-        Command::Predict { model, input, output, from, to, engine } => {
-            predict(&model, &input, output.as_deref(), from.as_deref(), to.as_deref(), engine)
-        }
+        Command::Predict { files, engine } => predict(&files, engine),
         Command::Serve {
             store,
             addr,
@@ -372,15 +358,9 @@ pub fn load(path: &Path) -> Result<Model> {
     Model::load(&bytes).with_context(|| format!("{}", path.display()))
 }
 
-fn predict(
-    model: &Path,
-    input: &Path,
-    output: Option<&Path>,
-    from: Option<&str>,
-    to: Option<&str>,
-    engine: Engine,
-) -> Result<()> {
-    let (from, to) = crate::files::formats(input, output, from, to)?;
+fn predict(files: &crate::files::PredictFiles, engine: Engine) -> Result<()> {
+    let (model, input, output) = (files.model.as_path(), files.input.as_path(), files.output.as_deref());
+    let (from, to) = files.formats()?;
     let bytes = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
     let out = match engine {
         Engine::Tract => format::predict_file(&load(model)?, &bytes, from, to),

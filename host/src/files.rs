@@ -2,10 +2,37 @@
 //! extensions, and atomic writes. Shared by `citizen` and `citizen-edge`.
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
 use runtime_wasm::format::Format;
+
+/// The files of a prediction on the command line (`citizen predict`,
+/// `citizen-edge predict`).
+#[derive(clap::Args)]
+pub struct PredictFiles {
+    /// The model file (.onnx).
+    #[arg(long, short)]
+    pub model: PathBuf,
+    /// The rows: .csv, .jsonl/.ndjson or .json.
+    pub input: PathBuf,
+    /// Where to write (default: standard output). Written atomically.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Input format when the extension does not tell: csv, jsonl, json.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Output format (default: from the output's extension, else the input's).
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+impl PredictFiles {
+    /// The input and output formats; see [`formats`].
+    pub fn formats(&self) -> Result<(Format, Format)> {
+        formats(&self.input, self.output.as_deref(), self.from.as_deref(), self.to.as_deref())
+    }
+}
 
 /// A table format by name, or else from the file's extension.
 pub fn format_of(path: &Path, named: Option<&str>) -> Result<Format> {

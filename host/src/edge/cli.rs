@@ -56,20 +56,8 @@ enum Command {
     /// Predict every row of a CSV, JSON Lines or JSON file; the output is
     /// byte-identical to `citizen predict`'s.
     Predict {
-        /// The model file (.onnx).
-        #[arg(long, short)]
-        model: PathBuf,
-        /// The rows: .csv, .jsonl/.ndjson or .json.
-        input: PathBuf,
-        /// Where to write (default: standard output). Written atomically.
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-        /// Input format when the extension does not tell: csv, jsonl, json.
-        #[arg(long)]
-        from: Option<String>,
-        /// Output format (default: from the output's extension, else the input's).
-        #[arg(long)]
-        to: Option<String>,
+        #[command(flatten)]
+        files: crate::files::PredictFiles,
         #[command(flatten)]
         sandbox: Sandbox,
     },
@@ -117,13 +105,14 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Predict { model, input, output, from, to, sandbox } => {
-            let (from, to) = crate::files::formats(&input, output.as_deref(), from.as_deref(), to.as_deref())?;
-            let bytes = std::fs::read(&input).with_context(|| format!("cannot read {}", input.display()))?;
+        Command::Predict { files, sandbox } => {
+            let (from, to) = files.formats()?;
+            let input = &files.input;
+            let bytes = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
             let (runtime, limits) = sandbox.open()?;
-            let out = crate::wasi_engine::predict_file(&runtime, limits, &model, &bytes, from, to)
+            let out = crate::wasi_engine::predict_file(&runtime, limits, &files.model, &bytes, from, to)
                 .with_context(|| format!("{}", input.display()))?;
-            crate::files::write_output(output.as_deref(), &out)
+            crate::files::write_output(files.output.as_deref(), &out)
         }
         Command::Serve { models, addr, max_body_mib, cloud, token, data_dir, sync_secs, sandbox } => {
             let mut files = Vec::new();
