@@ -78,7 +78,25 @@ fn one_shot_predict_is_byte_identical_to_citizen_predict() {
     assert!(!ok);
     assert!(err.contains("bad.csv") && err.contains("row 2") && err.contains("Type"), "{err}");
     assert!(!bad_out.exists());
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2, "only out.csv and bad.csv: no temporary file left");
+    let mut left: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    left.sort();
+    assert_eq!(left, ["bad.csv", "out.csv"], "no temporary file left");
+
+    // `serve` refuses a model whose golden cases the module does not
+    // reproduce (here one expected price is changed in the file).
+    let mut tampered = std::fs::read(repo().join("models/car-price-gbr.onnx")).unwrap();
+    let at = tampered.windows(17).position(|w| w == b"15.79837733116261").expect("the first golden price");
+    tampered[at] = b'2';
+    let tampered_path = dir.join("tampered.onnx");
+    std::fs::write(&tampered_path, &tampered).unwrap();
+    let (ok, _, err) = run({
+        let mut c = edge();
+        c.args(["serve", "--addr", "127.0.0.1:0", "--model"]).arg(format!("car-price={}", tampered_path.display()));
+        c
+    });
+    assert!(!ok);
+    assert!(err.contains("tampered.onnx") && err.contains("golden cases"), "{err}");
 
     // A missing module is a clear error.
     let (ok, _, err) = run({

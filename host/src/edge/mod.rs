@@ -18,7 +18,7 @@ pub mod sync;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use runtime_wasm::format::Format;
 
 use crate::wasi_engine::{Limits, WasiInstance, WasiRuntime};
@@ -56,11 +56,21 @@ impl Edge {
         Edge { runtime, limits, models: RwLock::new(BTreeMap::new()), keep }
     }
 
-    /// Loads a model into a fresh instance (which checks that the runtime
-    /// can run it) and puts it under `name`, replacing what was there.
+    /// Loads a model into a fresh instance, checks that the module
+    /// reproduces the model's golden cases, and puts it under `name`,
+    /// replacing what was there.
     pub fn insert(&self, name: &str, version: Option<u64>, bytes: Vec<u8>) -> Result<Arc<EdgeModel>> {
         let mut instance = self.runtime.instantiate(self.limits)?;
         let handle = instance.load(&bytes)?;
+        let report: serde_json::Value = serde_json::from_str(&instance.check_golden(handle)?)?;
+        if let Some(m) = report["mismatches"].as_array().filter(|m| !m.is_empty()) {
+            bail!(
+                "the runtime does not reproduce {} of the model's {} golden cases, so it is not served: {}",
+                m.len(),
+                report["cases"],
+                serde_json::Value::Array(m.clone())
+            );
+        }
         let model = Arc::new(EdgeModel {
             name: name.to_string(),
             version,
