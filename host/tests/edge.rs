@@ -362,6 +362,29 @@ async fn a_synced_model_swaps_to_a_new_version_and_a_restart_serves_it_offline()
     assert_eq!(kept, ["car-price.json", "car-price.v2.onnx"]);
     assert_ne!(std::fs::read(data.join("car-price.v2.onnx")).unwrap(), gbr);
 
+    // Following an alias: the edge holds what `prod` points at, and moves with it.
+    let set_prod = |v: u64| {
+        c.put(cloud.at("/models/car-price/aliases/prod")).bearer_auth(&maker).json(&json!({ "version": v })).send()
+    };
+    assert!(set_prod(1).await.unwrap().status().is_success());
+    let data_prod = dir.join("edge-data-prod");
+    let e_prod = Edge::start(&[
+        "--cloud",
+        cloud_url.as_str(),
+        "--token",
+        reader.as_str(),
+        "--model",
+        "car-price:prod",
+        "--data-dir",
+        data_prod.to_str().unwrap(),
+        "--sync-secs",
+        "1",
+    ]);
+    wait_for_version(&c, &e_prod, "car-price", 1).await;
+    assert!(set_prod(2).await.unwrap().status().is_success());
+    wait_for_version(&c, &e_prod, "car-price", 2).await;
+    drop(e_prod);
+
     // Restart with the cloud gone: the kept copy serves at once.
     drop(e);
     drop(cloud);
