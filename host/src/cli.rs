@@ -1,7 +1,7 @@
 //! The `citizen` command line.
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -9,7 +9,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 use manifest::{Feature, FieldKind, OutputKind};
 use runtime_wasm::Model;
-use runtime_wasm::format::{self, Format};
+use runtime_wasm::format;
 
 use crate::server as host_server;
 
@@ -67,20 +67,8 @@ enum Command {
     /// Predict every row of a CSV, JSON Lines or JSON file; the output is the
     /// input with the output columns appended.
     Predict {
-        /// The model file (.onnx).
-        #[arg(long, short)]
-        model: PathBuf,
-        /// The rows: .csv, .jsonl/.ndjson or .json.
-        input: PathBuf,
-        /// Where to write (default: standard output). Written atomically.
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-        /// Input format when the extension does not tell: csv, jsonl, json.
-        #[arg(long)]
-        from: Option<String>,
-        /// Output format (default: from the output's extension, else the input's).
-        #[arg(long)]
-        to: Option<String>,
+        #[command(flatten)]
+        files: crate::files::PredictFiles,
         /// The engine: `tract` (the runtime, native), `wasm` (the runtime's
         /// WASI module under wasmtime, as at the edge) or `ort` (ONNX Runtime,
         /// as for cloud batches).
@@ -201,9 +189,7 @@ fn run(cli: Cli) -> Result<()> {
             train(&data, target, task, &time_budget, metric, exclude, seed, output, name, !no_refit)
         }
         Command::Inspect { model, json } => inspect(&model, json),
-        Command::Predict { model, input, output, from, to, engine } => {
-            predict(&model, &input, output.as_deref(), from.as_deref(), to.as_deref(), engine)
-        }
+        Command::Predict { files, engine } => predict(&files, engine),
         Command::Serve {
             store,
             addr,
@@ -372,40 +358,15 @@ pub fn load(path: &Path) -> Result<Model> {
     Model::load(&bytes).with_context(|| format!("{}", path.display()))
 }
 
-fn format_of(path: &Path, named: Option<&str>) -> Result<Format> {
-    if let Some(n) = named {
-        return Format::from_name(n).ok_or_else(|| anyhow!("unknown format {n:?}: use csv, jsonl or json"));
-    }
-    Format::from_path(&path.to_string_lossy()).ok_or_else(|| {
-        anyhow!("{}: cannot tell the format from the extension; use --from csv|jsonl|json", path.display())
-    })
-}
-
-fn predict(
-    model: &Path,
-    input: &Path,
-    output: Option<&Path>,
-    from: Option<&str>,
-    to: Option<&str>,
-    engine: Engine,
-) -> Result<()> {
-    let from = format_of(input, from)?;
-    let to = match (to, output) {
-        (Some(t), _) => format_of(Path::new(""), Some(t))?,
-        (None, Some(o)) => Format::from_path(&o.to_string_lossy()).unwrap_or(from),
-        (None, None) => from,
-    };
+fn predict(files: &crate::files::PredictFiles, engine: Engine) -> Result<()> {
+    let (model, input, output) = (files.model.as_path(), files.input.as_path(), files.output.as_deref());
+    let (from, to) = files.formats()?;
     let bytes = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
     let out = match engine {
         Engine::Tract => format::predict_file(&load(model)?, &bytes, from, to),
         Engine::Wasm => {
-            let model_bytes = std::fs::read(model).with_context(|| format!("cannot read {}", model.display()))?;
-            let runtime = crate::wasi_engine::WasiRuntime::open(&wasi_module()?)?;
-            let mut instance = runtime.instantiate(Default::default())?;
-            let handle = instance.load(&model_bytes).with_context(|| format!("{}", model.display()))?;
-            Ok(instance
-                .predict(handle, &bytes, from.code(), to.code())
-                .with_context(|| format!("{}", input.display()))?)
+            let runtime = crate::wasi_engine::WasiRuntime::open(&crate::wasi_engine::find_module(None)?)?;
+            Ok(crate::wasi_engine::predict_file(&runtime, Default::default(), model, &bytes, from, to)?)
         }
         Engine::Ort => {
             let model_bytes = std::fs::read(model).with_context(|| format!("cannot read {}", model.display()))?;
@@ -417,50 +378,10 @@ fn predict(
         }
     }
     .with_context(|| format!("{}", input.display()))?;
-    match output {
-        Some(path) => write_atomically(path, &out),
-        None => {
-            std::io::stdout().write_all(&out).context("writing to standard output")?;
-            Ok(())
-        }
-    }
+    crate::files::write_output(output, &out)
 }
 
-/// The runtime's WASI module: `CITIZEN_WASM` (a file), next to the
-/// executable, or in the build's `wasm-pkg/wasi/`.
-pub fn wasi_module() -> Result<PathBuf> {
-    let mut candidates = Vec::new();
-    if let Some(p) = std::env::var_os("CITIZEN_WASM") {
-        candidates.push(PathBuf::from(p));
-    }
-    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
-        candidates.push(dir.join("runtime_wasm.wasm"));
-        candidates.push(dir.join("../wasm-pkg/wasi/runtime_wasm.wasm"));
-    }
-    if let Some(p) = std::env::var_os("CITIZEN_WASM_PKG") {
-        candidates.push(PathBuf::from(p).join("wasi/runtime_wasm.wasm"));
-    }
-    candidates.into_iter().find(|p| p.is_file()).ok_or_else(|| {
-        anyhow!("the runtime's WASI module (runtime_wasm.wasm) was not found; build it with scripts/build-wasm.sh or set CITIZEN_WASM")
-    })
-}
-
-/// Writes through a temporary file in the same folder and a rename, so a
-/// reader never sees half a file and a failure leaves nothing behind.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or_else(|| anyhow!("{} is not a file path", path.display()))?;
-    let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
-    let result = (|| -> Result<()> {
-        let mut f = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        f.write_all(bytes).and_then(|()| f.sync_all()).with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
+pub use crate::files::write_atomically;
 
 fn inspect(path: &Path, json: bool) -> Result<()> {
     let model = load(path)?;

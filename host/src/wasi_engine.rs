@@ -38,14 +38,41 @@ impl ResourceLimiter for Limiter {
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub memory_bytes: usize,
+    /// Fuel (about one unit per WebAssembly instruction) of one prediction call.
     pub fuel_per_call: u64,
+    /// Fuel of loading a model (parsing and planning it), kept apart so a
+    /// tight budget per prediction still lets a model load.
+    pub fuel_per_load: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { memory_bytes: 1 << 30, fuel_per_call: 200_000_000_000 }
+        Limits { memory_bytes: 1 << 30, fuel_per_call: 200_000_000_000, fuel_per_load: 200_000_000_000 }
     }
 }
+
+/// Why a call into the module failed. `Refused` leaves the instance usable
+/// (the module answered: bad input or a bad model); after the others the
+/// instance must be dropped.
+#[derive(Debug)]
+pub enum ModuleError {
+    /// The module's own error text, e.g. a row and field that do not fit.
+    Refused(String),
+    /// The call ran out of fuel or memory and was stopped.
+    Limit(String),
+    /// The module trapped for another reason.
+    Stopped(String),
+}
+
+impl std::fmt::Display for ModuleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModuleError::Refused(m) | ModuleError::Limit(m) | ModuleError::Stopped(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for ModuleError {}
 
 /// A compiled runtime module, cached on disk as a `.cwasm` next to it.
 #[derive(Clone)]
@@ -62,7 +89,7 @@ impl WasiRuntime {
         let engine = Engine::new(&config)?;
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read the runtime module {}", path.display()))?;
-        let cache = cache_path(path, &bytes);
+        let cache = cache_path(&engine, path, &bytes);
         let module = match cache.as_ref().filter(|c| c.is_file()) {
             // SAFETY: the file was written by `precompile_module` of this same
             // wasmtime version and configuration (both are in its name).
@@ -70,7 +97,7 @@ impl WasiRuntime {
             None => {
                 let compiled = engine.precompile_module(&bytes)?;
                 if let Some(c) = &cache {
-                    let tmp = c.with_extension("tmp");
+                    let tmp = c.with_extension(format!("tmp-{}", std::process::id()));
                     if std::fs::write(&tmp, &compiled).is_ok() {
                         let _ = std::fs::rename(&tmp, c);
                     }
@@ -104,17 +131,85 @@ impl WasiRuntime {
     }
 }
 
-fn cache_path(path: &Path, bytes: &[u8]) -> Option<PathBuf> {
+/// Where the compiled module is kept: next to the module when that folder
+/// is writable, else in `$XDG_CACHE_HOME/citizen` (or `~/.cache/citizen`).
+/// The name holds the module's sha256 and wasmtime's compatibility hash
+/// (its version and the engine's settings), so a stale file is never used.
+fn cache_path(engine: &Engine, path: &Path, bytes: &[u8]) -> Option<PathBuf> {
+    use sha2::Digest as _;
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
-    let name = format!(
-        "{}.{:016x}.wasmtime-{}.cwasm",
-        path.file_stem()?.to_string_lossy(),
-        h.finish(),
-        env!("CARGO_PKG_VERSION")
-    );
-    Some(path.with_file_name(name))
+    engine.precompile_compatibility_hash().hash(&mut h);
+    let sha = sha2::Sha256::digest(bytes);
+    let hex: String = sha[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let name = format!("{}.{hex}.wasmtime-{:016x}.cwasm", path.file_stem()?.to_string_lossy(), h.finish());
+    let beside = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if writable(beside) {
+        return Some(beside.join(name));
+    }
+    let home = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    let dir = home.join("citizen");
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir.join(name))
+}
+
+/// Whether a file can be created in `dir` (permissions alone do not say so
+/// for root or read-only mounts).
+fn writable(dir: &Path) -> bool {
+    let probe = dir.join(format!(".citizen-probe-{}", std::process::id()));
+    let ok = std::fs::write(&probe, b"").is_ok();
+    let _ = std::fs::remove_file(&probe);
+    ok
+}
+
+/// The runtime's WASI module: `explicit` (e.g. `--module`),
+/// `CITIZEN_WASM_MODULE` or `CITIZEN_WASM` (a file), next to the executable,
+/// or in the build's `wasm-pkg/wasi/` (`CITIZEN_WASM_PKG`).
+pub fn find_module(explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(p) = explicit {
+        if !p.is_file() {
+            bail!("the runtime module {} does not exist", p.display());
+        }
+        return Ok(p.to_path_buf());
+    }
+    let mut candidates = Vec::new();
+    for var in ["CITIZEN_WASM_MODULE", "CITIZEN_WASM"] {
+        if let Some(p) = std::env::var_os(var) {
+            candidates.push(PathBuf::from(p));
+        }
+    }
+    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)) {
+        candidates.push(dir.join("runtime_wasm.wasm"));
+        candidates.push(dir.join("../wasm-pkg/wasi/runtime_wasm.wasm"));
+    }
+    if let Some(p) = std::env::var_os("CITIZEN_WASM_PKG") {
+        candidates.push(PathBuf::from(p).join("wasi/runtime_wasm.wasm"));
+    }
+    candidates.into_iter().find(|p| p.is_file()).ok_or_else(|| {
+        anyhow!(
+            "the runtime's WASI module (runtime_wasm.wasm) was not found next to the executable; \
+             build it with scripts/build-wasm.sh, or pass --module or set CITIZEN_WASM_MODULE"
+        )
+    })
+}
+
+/// Predicts a table file's bytes with a model file through a fresh instance
+/// of the module: what `citizen predict --engine wasm` and
+/// `citizen-edge predict` run, so their files are byte-identical.
+pub fn predict_file(
+    runtime: &WasiRuntime,
+    limits: Limits,
+    model: &Path,
+    input: &[u8],
+    from: runtime_wasm::format::Format,
+    to: runtime_wasm::format::Format,
+) -> Result<Vec<u8>> {
+    let model_bytes = std::fs::read(model).with_context(|| format!("cannot read {}", model.display()))?;
+    let mut instance = runtime.instantiate(limits)?;
+    let handle = instance.load(&model_bytes).with_context(|| format!("{}", model.display()))?;
+    instance.predict(handle, input, from.code(), to.code())
 }
 
 #[derive(Clone)]
@@ -165,6 +260,11 @@ impl WasiInstance {
         Ok(self.store.set_fuel(self.limits.fuel_per_call)?)
     }
 
+    /// Whether this instance is still usable after an error.
+    pub fn survives(e: &anyhow::Error) -> bool {
+        matches!(e.downcast_ref::<ModuleError>(), Some(ModuleError::Refused(_)))
+    }
+
     fn put(&mut self, bytes: &[u8]) -> Result<(u32, u32)> {
         let len = u32::try_from(bytes.len()).map_err(|_| anyhow!("input too large for the module"))?;
         let ptr = self.call(self.f.alloc.clone(), len)?;
@@ -182,14 +282,14 @@ impl WasiInstance {
         let mut out = vec![0u8; len];
         self.memory.read(&self.store, ptr, &mut out)?;
         if status != 0 {
-            bail!("{}", String::from_utf8_lossy(&out));
+            return Err(ModuleError::Refused(String::from_utf8_lossy(&out).into_owned()).into());
         }
         Ok(out)
     }
 
     /// Loads a model into the instance; returns its handle.
     pub fn load(&mut self, model: &[u8]) -> Result<u32> {
-        self.refuel()?;
+        self.store.set_fuel(self.limits.fuel_per_load)?;
         let buf = self.put(model)?;
         let handle = self.call(self.f.load.clone(), buf);
         self.free(buf);
@@ -236,15 +336,19 @@ impl WasiInstance {
 /// Why a call into the module failed, in words. After a trap the instance
 /// must be dropped and a new one made.
 fn trap(e: wasmtime::Error, limits: Limits, memory_refused: bool) -> anyhow::Error {
-    if memory_refused {
-        return anyhow!(
+    let e = if memory_refused {
+        ModuleError::Limit(format!(
             "the runtime module exceeded its memory limit ({} MiB) and was stopped",
             limits.memory_bytes >> 20
-        );
-    }
-    match e.downcast_ref::<wasmtime::Trap>() {
-        Some(wasmtime::Trap::OutOfFuel) => anyhow!("the model ran out of its compute budget (fuel) and was stopped"),
-        Some(other) => anyhow!("the runtime module stopped: {other}"),
-        None => anyhow!("the runtime module failed: {e:#}"),
-    }
+        ))
+    } else {
+        match e.downcast_ref::<wasmtime::Trap>() {
+            Some(wasmtime::Trap::OutOfFuel) => {
+                ModuleError::Limit("the model ran out of its compute budget (fuel) and was stopped".into())
+            }
+            Some(other) => ModuleError::Stopped(format!("the runtime module stopped: {other}")),
+            None => ModuleError::Stopped(format!("the runtime module failed: {e:#}")),
+        }
+    };
+    e.into()
 }

@@ -11,7 +11,8 @@ fn model() -> Vec<u8> {
 #[test]
 fn out_of_fuel_is_a_clear_error_and_the_host_goes_on() {
     let rt = Wasmtime::runtime().unwrap();
-    let mut starved = rt.instantiate(Limits { fuel_per_call: 100_000, ..Limits::default() }).unwrap();
+    let mut starved =
+        rt.instantiate(Limits { fuel_per_call: 100_000, fuel_per_load: 100_000, ..Limits::default() }).unwrap();
     let e = starved.load(&model()).unwrap_err().to_string();
     assert!(e.contains("ran out of its compute budget (fuel)"), "{e}");
     let mut fine = rt.instantiate(Limits::default()).unwrap();

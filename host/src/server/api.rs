@@ -5,7 +5,6 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use manifest::Table;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -15,21 +14,7 @@ use super::error::{ApiError, ApiResult};
 use super::models::{Loaded, validate};
 use super::registry::{VersionRef, check_alias, check_name};
 
-/// Reads a body up to `limit` bytes; more is a 413 with a JSON body.
-pub async fn read_body(body: Body, limit: usize) -> ApiResult<Bytes> {
-    axum::body::to_bytes(body, limit).await.map_err(|e| {
-        let e = e.into_inner();
-        if e.is::<http_body_util::LengthLimitError>() {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("the request body is larger than the limit of {limit} bytes"),
-            )
-        } else {
-            ApiError::bad_request("unreadable_body", format!("could not read the request body: {e}"))
-        }
-    })
-}
+pub use crate::http::read_body;
 
 /// The kind of rows a request carries, from its Content-Type.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -9,13 +9,13 @@
 
 pub mod api;
 pub mod auth;
-pub mod error;
 pub mod jobs;
-pub mod metrics;
 pub mod models;
 pub mod oip;
 pub mod registry;
 pub mod store;
+
+pub use crate::http::{error, metrics};
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -293,23 +293,7 @@ pub async fn serve(config: Config) -> Result<()> {
     println!("citizen serve: listening on http://{addr} (store: {})", state.store.location);
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown()).await.context("serving")?;
+    axum::serve(listener, router(state)).with_graceful_shutdown(crate::http::shutdown()).await.context("serving")?;
     tracing::info!("stopped");
     Ok(())
-}
-
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down: finishing requests in flight");
 }

@@ -38,26 +38,7 @@ impl VersionRef {
     }
 }
 
-/// Names of models and aliases: letters, digits, `-`, `_`, `.`; starting
-/// with a letter or digit; at most 100 characters; no `..`. Nothing that
-/// could climb out of the store's folders.
-pub fn check_name(what: &str, name: &str) -> Result<(), ApiError> {
-    let ok = !name.is_empty()
-        && name.len() <= 100
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && !name.contains("..");
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request(
-            "invalid_name",
-            format!(
-                "invalid {what} name {name:?}: use 1 to 100 letters, digits, `-`, `_` or `.`, starting with a letter or digit"
-            ),
-        ))
-    }
-}
+pub use crate::http::check_name;
 
 /// Alias names: as [`check_name`], and neither `latest` nor a number,
 /// which name versions already.

@@ -1,0 +1,66 @@
+//! What the cloud server and the edge host share on the wire: the JSON
+//! error body, Prometheus metrics and bounded body reading.
+
+pub mod error;
+pub mod metrics;
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use bytes::Bytes;
+
+use self::error::{ApiError, ApiResult};
+
+/// Reads a body up to `limit` bytes; more is a 413 with a JSON body.
+pub async fn read_body(body: Body, limit: usize) -> ApiResult<Bytes> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let e = e.into_inner();
+        if e.is::<http_body_util::LengthLimitError>() {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the request body is larger than the limit of {limit} bytes"),
+            )
+        } else {
+            ApiError::bad_request("unreadable_body", format!("could not read the request body: {e}"))
+        }
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM: the servers then finish the requests in
+/// flight and stop.
+pub async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Names of models and aliases: letters, digits, `-`, `_`, `.`; starting
+/// with a letter or digit; at most 100 characters; no `..`. Nothing that
+/// could climb out of the store's folders.
+pub fn check_name(what: &str, name: &str) -> Result<(), ApiError> {
+    let ok = !name.is_empty()
+        && name.len() <= 100
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && !name.contains("..");
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_name",
+            format!(
+                "invalid {what} name {name:?}: use 1 to 100 letters, digits, `-`, `_` or `.`, starting with a letter or digit"
+            ),
+        ))
+    }
+}

@@ -1,0 +1,403 @@
+//! `citizen-edge` as its users see it: the one-shot command against
+//! `citizen predict`, and a real edge server on 127.0.0.1 against a real
+//! `citizen serve`.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use common::{Server, citizen, repo, scratch};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+fn edge() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_citizen-edge"));
+    c.current_dir(repo());
+    c
+}
+
+fn run(mut c: Command) -> (bool, Vec<u8>, String) {
+    let o = c.output().unwrap();
+    (o.status.success(), o.stdout, String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// Rows of the cars table, repeated.
+fn many_cars(times: usize) -> String {
+    let csv = std::fs::read_to_string(repo().join("data/cars93.csv")).unwrap();
+    let (header, rows) = csv.split_once('\n').unwrap();
+    format!("{header}\n{}", rows.repeat(times))
+}
+
+#[test]
+fn one_shot_predict_is_byte_identical_to_citizen_predict() {
+    // Trees are our own kernels: the same bytes in every format.
+    for to in ["csv", "jsonl", "json"] {
+        let args = ["predict", "--model", "models/car-price-gbr.onnx", "data/cars93.csv", "--to", to];
+        let (ok, native, err) = run({
+            let mut c = citizen();
+            c.args(args);
+            c
+        });
+        assert!(ok, "{err}");
+        let (ok, wasm, err) = run({
+            let mut c = edge();
+            c.args(args);
+            c
+        });
+        assert!(ok, "{err}");
+        assert!(!wasm.is_empty());
+        assert!(native == wasm, "citizen-edge predict --to {to} differs from citizen predict");
+    }
+    // -o writes the same file.
+    let dir = scratch("edge-oneshot");
+    let out = dir.join("out.csv");
+    let (ok, _, err) = run({
+        let mut c = edge();
+        c.args(["predict", "--model", "models/car-price-gbr.onnx", "data/cars93.csv", "-o"]).arg(&out);
+        c
+    });
+    assert!(ok, "{err}");
+    let (_, native, _) = run({
+        let mut c = citizen();
+        c.args(["predict", "--model", "models/car-price-gbr.onnx", "data/cars93.csv"]);
+        c
+    });
+    assert_eq!(std::fs::read(&out).unwrap(), native);
+
+    // A bad row: an error naming the file, row and field; no output file.
+    let text = std::fs::read_to_string(repo().join("data/cars93.csv")).unwrap();
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, text.replacen("\"Midsize\"", "\"Spaceship\"", 1)).unwrap();
+    let bad_out = dir.join("bad-out.csv");
+    let (ok, _, err) = run({
+        let mut c = edge();
+        c.args(["predict", "--model", "models/car-price-gbr.onnx"]).arg(&bad).arg("-o").arg(&bad_out);
+        c
+    });
+    assert!(!ok);
+    assert!(err.contains("bad.csv") && err.contains("row 2") && err.contains("Type"), "{err}");
+    assert!(!bad_out.exists());
+    let mut left: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    left.sort();
+    assert_eq!(left, ["bad.csv", "out.csv"], "no temporary file left");
+
+    // `serve` refuses a model whose golden cases the module does not
+    // reproduce (here one expected price is changed in the file).
+    let mut tampered = std::fs::read(repo().join("models/car-price-gbr.onnx")).unwrap();
+    let at = tampered.windows(17).position(|w| w == b"15.79837733116261").expect("the first golden price");
+    tampered[at] = b'2';
+    let tampered_path = dir.join("tampered.onnx");
+    std::fs::write(&tampered_path, &tampered).unwrap();
+    let (ok, _, err) = run({
+        let mut c = edge();
+        c.args(["serve", "--addr", "127.0.0.1:0", "--model"]).arg(format!("car-price={}", tampered_path.display()));
+        c
+    });
+    assert!(!ok);
+    assert!(err.contains("tampered.onnx") && err.contains("golden cases"), "{err}");
+
+    // A missing module is a clear error.
+    let (ok, _, err) = run({
+        let mut c = edge();
+        c.args(["predict", "--model", "models/car-price-gbr.onnx", "data/cars93.csv", "--module", "/nonexistent.wasm"]);
+        c
+    });
+    assert!(!ok && err.contains("/nonexistent.wasm"), "{err}");
+}
+
+/// A running `citizen-edge serve`, stopped when dropped.
+struct Edge {
+    child: Child,
+    url: String,
+}
+
+impl Edge {
+    fn start(args: &[&str]) -> Edge {
+        let mut child = edge()
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(args)
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("{line:?}"));
+        Edge { url: url.to_string(), child }
+    }
+
+    fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+}
+
+impl Drop for Edge {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")))
+}
+
+async fn post(
+    c: &Client,
+    url: String,
+    token: Option<&str>,
+    ct: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    let mut r = c.post(url).header("content-type", ct).body(body);
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    r.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_edge_serves_the_clouds_predict_api_with_the_same_answers() {
+    let dir = scratch("edge-serve");
+    let cloud = Server::start(dir.join("store").to_str().unwrap(), &[], &[]);
+    let c = Client::new();
+    let maker = cloud.token("maker", None);
+    let model = std::fs::read(repo().join("models/car-price-gbr.onnx")).unwrap();
+    let r = c
+        .post(cloud.at("/models/car-price/versions"))
+        .bearer_auth(&maker)
+        .header("content-type", "application/octet-stream")
+        .body(model)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let e = Edge::start(&["--model", "car-price=models/car-price-gbr.onnx"]);
+
+    // JSON rows: the cloud's answer, outputs only, same numbers.
+    let car = json!({"Type": "Small", "AirBags": "None", "DriveTrain": "Front", "Cylinders": "4", "Man.trans.avail": "Yes", "Origin": "USA"});
+    let mut other = car.clone();
+    // `Price` is also the output's name: the answer still calls it `Price`.
+    other["Type"] = json!("Midsize");
+    other["Horsepower"] = json!(200);
+    other["Price"] = json!(30.0);
+    let rows = json!([car, other]);
+    let body = rows.to_string();
+    let (st, from_edge) =
+        json_of(post(&c, e.at("/models/car-price/predict"), None, "application/json", body.clone()).await).await;
+    assert_eq!(st, StatusCode::OK, "{from_edge}");
+    let (st, from_cloud) =
+        json_of(post(&c, cloud.at("/models/car-price/predict"), Some(&maker), "application/json", body).await).await;
+    assert_eq!(st, StatusCode::OK, "{from_cloud}");
+    assert_eq!(from_edge["predictions"], from_cloud["predictions"], "edge and cloud answer the same");
+    assert_eq!(from_edge["model"], "car-price");
+    // One row as an object.
+    let (st, one) =
+        json_of(post(&c, e.at("/models/car-price/predict"), None, "application/json", rows[0].to_string()).await).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(one["predictions"][0], from_cloud["predictions"][0]);
+
+    // A CSV batch: the bytes of citizen predict.
+    let (ok, native, err) = run({
+        let mut c = citizen();
+        c.args(["predict", "--model", "models/car-price-gbr.onnx", "data/cars93.csv"]);
+        c
+    });
+    assert!(ok, "{err}");
+    let csv = std::fs::read(repo().join("data/cars93.csv")).unwrap();
+    let r = post(&c, e.at("/models/car-price/predict"), None, "text/csv", csv).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "text/csv");
+    assert!(r.bytes().await.unwrap() == native, "same bytes as citizen predict");
+    // JSON Lines.
+    let line = format!("{}\n", rows[0]);
+    let r = post(&c, e.at("/models/car-price/predict"), None, "application/x-ndjson", line.repeat(3)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.text().await.unwrap().lines().count(), 3);
+
+    // Clear errors.
+    let (st, err) =
+        json_of(post(&c, e.at("/models/nope/predict"), None, "application/json", "{}".to_string()).await).await;
+    assert_eq!((st, err["error"]["code"].clone()), (StatusCode::NOT_FOUND, json!("not_found")), "{err}");
+    let (st, err) = json_of(
+        post(&c, e.at("/models/car-price/predict"), None, "application/json", r#"{"Type": "Spaceship"}"#.to_string())
+            .await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(message.contains("row 1") && message.contains("Type") && message.contains("Spaceship"), "{err}");
+    let (st, err) =
+        json_of(post(&c, e.at("/models/car-price/predict"), None, "application/json", "[1,".to_string()).await).await;
+    assert_eq!((st, err["error"]["code"].clone()), (StatusCode::BAD_REQUEST, json!("invalid_json")));
+    let (st, _) = json_of(post(&c, e.at("/models/car-price/predict"), None, "text/plain", "x".to_string()).await).await;
+    assert_eq!(st, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    // Health and metrics.
+    let (st, live) = json_of(c.get(e.at("/v2/health/live")).send().await.unwrap()).await;
+    assert_eq!((st, live), (StatusCode::OK, json!({"live": true})));
+    let (st, ready) = json_of(c.get(e.at("/v2/health/ready")).send().await.unwrap()).await;
+    assert_eq!((st, ready["ready"].clone()), (StatusCode::OK, json!(true)));
+    let metrics = c.get(e.at("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("citizen_predicted_rows_total{model=\"car-price\"} 99"), "{metrics}");
+    let (_, listed) = json_of(c.get(e.at("/models")).send().await.unwrap()).await;
+    assert_eq!(listed["models"][0]["name"], "car-price");
+    assert_eq!(listed["models"][0]["sha256"].as_str().unwrap().len(), 64);
+}
+
+#[tokio::test]
+async fn a_call_over_its_fuel_or_memory_is_a_clear_error_and_the_edge_keeps_serving() {
+    let c = Client::new();
+    let one_row =
+        r#"{"Type": "Small", "AirBags": "None", "DriveTrain": "Front", "Cylinders": "4", "Man.trans.avail": "Yes", "Origin": "USA"}"#
+            .to_string();
+    // 93 rows fit in 10 million fuel units; 9,300 rows do not.
+    let e = Edge::start(&["--model", "car-price=models/car-price-gbr.onnx", "--fuel", "10000000"]);
+    let r = post(&c, e.at("/models/car-price/predict"), None, "text/csv", many_cars(100)).await;
+    let (st, err) = json_of(r).await;
+    assert_eq!((st, err["error"]["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("limit_exceeded")));
+    assert!(err["error"]["message"].as_str().unwrap().contains("fuel"), "{err}");
+    for _ in 0..3 {
+        let (st, ok) =
+            json_of(post(&c, e.at("/models/car-price/predict"), None, "application/json", one_row.clone()).await).await;
+        assert_eq!(st, StatusCode::OK, "{ok}");
+    }
+    drop(e);
+
+    // 32 MiB holds a model and a few rows, not 28,000 rows.
+    let e = Edge::start(&["--model", "car-price=models/car-price-gbr.onnx", "--memory-mib", "32"]);
+    let r = post(&c, e.at("/models/car-price/predict"), None, "text/csv", many_cars(300)).await;
+    let (st, err) = json_of(r).await;
+    assert_eq!((st, err["error"]["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("limit_exceeded")));
+    assert!(err["error"]["message"].as_str().unwrap().contains("memory limit (32 MiB)"), "{err}");
+    let (st, ok) = json_of(post(&c, e.at("/models/car-price/predict"), None, "application/json", one_row).await).await;
+    assert_eq!(st, StatusCode::OK, "{ok}");
+}
+
+/// Polls the edge's list until it holds `version` of `name` (a wait, not a
+/// timing: the sync runs every second; this gives it up to two minutes).
+async fn wait_for_version(c: &Client, e: &Edge, name: &str, version: u64) -> Value {
+    for _ in 0..240 {
+        if let Ok(r) = c.get(e.at("/models")).send().await {
+            let (_, list) = json_of(r).await;
+            let held = list["models"].as_array().unwrap().iter().find(|m| m["name"] == name).cloned();
+            if let Some(m) = held.filter(|m| m["version"] == version) {
+                return m;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    panic!("the edge never held {name} v{version}");
+}
+
+#[tokio::test]
+async fn a_synced_model_swaps_to_a_new_version_and_a_restart_serves_it_offline() {
+    let dir = scratch("edge-sync");
+    let cloud = Server::start(dir.join("store").to_str().unwrap(), &[], &[]);
+    let c = Client::new();
+    let maker = cloud.token("maker", None);
+    let reader = cloud.token("reader", Some("car-price"));
+    let publish = |file: &str| {
+        let bytes = std::fs::read(repo().join("models").join(file)).unwrap();
+        c.post(cloud.at("/models/car-price/versions"))
+            .bearer_auth(&maker)
+            .header("content-type", "application/octet-stream")
+            .body(bytes)
+            .send()
+    };
+    assert_eq!(publish("car-price-gbr.onnx").await.unwrap().status(), StatusCode::CREATED);
+    let data = dir.join("edge-data");
+    let data_arg = data.to_str().unwrap().to_string();
+    let cloud_url = cloud.url.clone();
+    let args = [
+        "--cloud",
+        cloud_url.as_str(),
+        "--token",
+        reader.as_str(),
+        "--model",
+        "car-price",
+        "--data-dir",
+        data_arg.as_str(),
+        "--sync-secs",
+        "1",
+    ];
+    let e = Edge::start(&args);
+    let held = wait_for_version(&c, &e, "car-price", 1).await;
+    let gbr = std::fs::read(repo().join("models/car-price-gbr.onnx")).unwrap();
+    assert_eq!(held["sha256"].as_str().unwrap().len(), 64);
+    let (st, ready) = json_of(c.get(e.at("/v2/health/ready")).send().await.unwrap()).await;
+    assert_eq!((st, ready["ready"].clone()), (StatusCode::OK, json!(true)));
+    let row = json!({"Type": "Small", "AirBags": "None", "DriveTrain": "Front", "Cylinders": "4", "Man.trans.avail": "Yes", "Origin": "USA"});
+    let (st, v1) =
+        json_of(post(&c, e.at("/models/car-price/predict"), None, "application/json", row.to_string()).await).await;
+    assert_eq!((st, v1["version"].clone()), (StatusCode::OK, json!(1)), "{v1}");
+    let (_, cloud_v1) = json_of(
+        post(&c, cloud.at("/models/car-price/versions/1/predict"), Some(&reader), "application/json", row.to_string())
+            .await,
+    )
+    .await;
+    assert_eq!(v1["predictions"], cloud_v1["predictions"]);
+
+    // Publish v2: the edge pulls it, checks it and swaps to it.
+    assert_eq!(publish("car-price.onnx").await.unwrap().status(), StatusCode::CREATED);
+    wait_for_version(&c, &e, "car-price", 2).await;
+    let (st, v2) = json_of(
+        post(&c, e.at("/models/car-price/versions/2/predict"), None, "application/json", row.to_string()).await,
+    )
+    .await;
+    assert_eq!((st, v2["version"].clone()), (StatusCode::OK, json!(2)), "{v2}");
+    let (st, _) = json_of(
+        post(&c, e.at("/models/car-price/versions/1/predict"), None, "application/json", row.to_string()).await,
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "v1 is no longer held");
+    let mut kept: Vec<String> =
+        std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    kept.sort();
+    assert_eq!(kept, ["car-price.json", "car-price.v2.onnx"]);
+    assert_ne!(std::fs::read(data.join("car-price.v2.onnx")).unwrap(), gbr);
+
+    // Following an alias: the edge holds what `prod` points at, and moves with it.
+    let set_prod = |v: u64| {
+        c.put(cloud.at("/models/car-price/aliases/prod")).bearer_auth(&maker).json(&json!({ "version": v })).send()
+    };
+    assert!(set_prod(1).await.unwrap().status().is_success());
+    let data_prod = dir.join("edge-data-prod");
+    let e_prod = Edge::start(&[
+        "--cloud",
+        cloud_url.as_str(),
+        "--token",
+        reader.as_str(),
+        "--model",
+        "car-price:prod",
+        "--data-dir",
+        data_prod.to_str().unwrap(),
+        "--sync-secs",
+        "1",
+    ]);
+    wait_for_version(&c, &e_prod, "car-price", 1).await;
+    assert!(set_prod(2).await.unwrap().status().is_success());
+    wait_for_version(&c, &e_prod, "car-price", 2).await;
+    drop(e_prod);
+
+    // Restart with the cloud gone: the kept copy serves at once.
+    drop(e);
+    drop(cloud);
+    let e = Edge::start(&args);
+    let (st, again) =
+        json_of(post(&c, e.at("/models/car-price/predict"), None, "application/json", row.to_string()).await).await;
+    assert_eq!((st, again["version"].clone()), (StatusCode::OK, json!(2)), "{again}");
+    assert_eq!(again["predictions"], v2["predictions"]);
+    drop(e);
+
+    // A kept copy that does not match its checksum is not served.
+    std::fs::write(data.join("car-price.v2.onnx"), &gbr).unwrap();
+    let e = Edge::start(&args);
+    let (st, ready) = json_of(c.get(e.at("/v2/health/ready")).send().await.unwrap()).await;
+    assert_eq!((st, ready["missing"].clone()), (StatusCode::SERVICE_UNAVAILABLE, json!(["car-price"])));
+}
