@@ -72,6 +72,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use anyhow::{Context, Result, anyhow, bail};
 use manifest::Table;
+use runtime_wasm::format::Format;
 use runtime_wasm::interface::{Inputs, Interface, NamedTensor, Prediction};
 
 use input::{Chunk, Problem, Raw, Reader};
@@ -104,13 +105,11 @@ impl BatchFormat {
 
     /// From an HTTP content type (parameters such as `; charset=utf-8` are ignored).
     pub fn from_content_type(content_type: &str) -> Option<BatchFormat> {
-        let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        match essence.as_str() {
-            "text/csv" | "application/csv" => Some(BatchFormat::Csv),
-            "application/x-ndjson" | "application/jsonl" | "application/x-jsonlines" | "application/json-lines" => {
-                Some(BatchFormat::JsonLines)
-            }
-            "application/vnd.apache.parquet" | "application/x-parquet" | "application/parquet" => {
+        let essence = crate::http::essence(content_type);
+        match (Format::from_content_type(&essence), essence.as_str()) {
+            (Some(Format::Csv), _) => Some(BatchFormat::Csv),
+            (Some(Format::JsonLines), _) => Some(BatchFormat::JsonLines),
+            (_, "application/vnd.apache.parquet" | "application/x-parquet" | "application/parquet") => {
                 Some(BatchFormat::Parquet)
             }
             _ => None,
@@ -120,8 +119,8 @@ impl BatchFormat {
     /// The content type to serve a file of this format with.
     pub fn content_type(self) -> &'static str {
         match self {
-            BatchFormat::Csv => "text/csv",
-            BatchFormat::JsonLines => "application/x-ndjson",
+            BatchFormat::Csv => Format::Csv.content_type(),
+            BatchFormat::JsonLines => Format::JsonLines.content_type(),
             BatchFormat::Parquet => "application/vnd.apache.parquet",
         }
     }

@@ -80,3 +80,15 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     result
 }
+
+/// A command's end: its error printed for the user (with its causes), and
+/// the exit status. Both command lines end here.
+pub fn exit(result: anyhow::Result<()>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

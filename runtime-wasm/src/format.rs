@@ -38,6 +38,28 @@ impl Format {
         Format::from_path(&format!("x.{name}"))
     }
 
+    /// From a media type's essence (lower case, without parameters):
+    /// `text/csv`, `application/x-ndjson` and its aliases, `application/json`.
+    pub fn from_content_type(essence: &str) -> Option<Format> {
+        match essence {
+            "text/csv" | "application/csv" => Some(Format::Csv),
+            "application/x-ndjson" | "application/jsonl" | "application/x-jsonlines" | "application/json-lines" => {
+                Some(Format::JsonLines)
+            }
+            "application/json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    /// The media type to send a file of this format with.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv",
+            Format::JsonLines => "application/x-ndjson",
+            Format::Json => "application/json",
+        }
+    }
+
     pub fn code(self) -> u32 {
         match self {
             Format::Csv => 0,

@@ -93,14 +93,7 @@ enum Command {
 
 /// Runs the command line; errors are printed, never panics.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::files::exit(run(Cli::parse()))
 }
 
 fn run(cli: Cli) -> Result<()> {

@@ -129,23 +129,19 @@ async fn predict_version(
 /// What a request's body holds, from its Content-Type.
 enum Rows {
     Json,
-    File(Format, &'static str),
+    File(Format),
 }
 
 fn rows_kind(headers: &HeaderMap) -> ApiResult<Rows> {
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    match essence.as_str() {
-        "application/json" => Ok(Rows::Json),
-        "text/csv" | "application/csv" => Ok(Rows::File(Format::Csv, "text/csv")),
-        "application/x-ndjson" | "application/jsonl" | "application/x-jsonlines" | "application/json-lines" => {
-            Ok(Rows::File(Format::JsonLines, "application/x-ndjson"))
-        }
-        "" => Err(ApiError::unsupported_media(
+    let essence = crate::http::content_type(headers);
+    match Format::from_content_type(&essence) {
+        Some(Format::Json) => Ok(Rows::Json),
+        Some(f) => Ok(Rows::File(f)),
+        None if essence.is_empty() => Err(ApiError::unsupported_media(
             "say what the body is: Content-Type: application/json (rows), text/csv or application/x-ndjson",
         )),
-        other => Err(ApiError::unsupported_media(format!(
-            "cannot read rows sent as {other:?} at the edge: use application/json, text/csv or application/x-ndjson"
+        None => Err(ApiError::unsupported_media(format!(
+            "cannot read rows sent as {essence:?} at the edge: use application/json, text/csv or application/x-ndjson"
         ))),
     }
 }
@@ -184,11 +180,11 @@ async fn predict(
             state.metrics.rows(&name, predictions.len());
             Ok(Json(json!({ "model": name, "version": model.version, "predictions": predictions })).into_response())
         }
-        Rows::File(format, content_type) => {
+        Rows::File(format) => {
             let rows = runtime_wasm::format::read_table(&bytes, format).map(|t| t.len()).unwrap_or(0);
             let out = call(&state, model, bytes, format, format).await?;
             state.metrics.rows(&name, rows);
-            Ok(([(header::CONTENT_TYPE, content_type)], out).into_response())
+            Ok(([(header::CONTENT_TYPE, format.content_type())], out).into_response())
         }
     }
 }

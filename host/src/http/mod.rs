@@ -47,6 +47,16 @@ pub async fn shutdown() {
 /// Names of models and aliases: letters, digits, `-`, `_`, `.`; starting
 /// with a letter or digit; at most 100 characters; no `..`. Nothing that
 /// could climb out of the store's folders.
+/// A media type's essence: lower case, without parameters (`; charset=...`).
+pub fn essence(content_type: &str) -> String {
+    content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+}
+
+/// The essence of a request's Content-Type (empty when there is none).
+pub fn content_type(headers: &axum::http::HeaderMap) -> String {
+    essence(headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or(""))
+}
+
 pub fn check_name(what: &str, name: &str) -> Result<(), ApiError> {
     let ok = !name.is_empty()
         && name.len() <= 100

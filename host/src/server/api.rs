@@ -25,8 +25,7 @@ pub enum Rows {
 }
 
 pub fn rows_kind(headers: &HeaderMap) -> ApiResult<Rows> {
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = crate::http::content_type(headers);
     if let Some(f) = crate::batch::BatchFormat::from_content_type(&essence) {
         return Ok(Rows::File(f));
     }
