@@ -260,6 +260,11 @@ impl WasiInstance {
         Ok(self.store.set_fuel(self.limits.fuel_per_call)?)
     }
 
+    /// Fuel the last prediction or golden check used.
+    pub fn fuel_used(&self) -> u64 {
+        self.limits.fuel_per_call.saturating_sub(self.store.get_fuel().unwrap_or(0))
+    }
+
     /// Whether this instance is still usable after an error.
     pub fn survives(e: &anyhow::Error) -> bool {
         matches!(e.downcast_ref::<ModuleError>(), Some(ModuleError::Refused(_)))

@@ -8,6 +8,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 
+use crate::edge::outbox::Outbox;
+use crate::edge::serve::Budget;
 use crate::edge::sync::{Cloud, Follow};
 use crate::wasi_engine::{Limits, WasiRuntime, find_module};
 
@@ -84,8 +86,18 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8090")]
         addr: std::net::SocketAddr,
         /// Largest request body, in MiB.
-        #[arg(long, default_value_t = 16)]
+        #[arg(long, default_value_t = 64)]
         max_body_mib: usize,
+        /// With --cloud: a CSV or JSON Lines batch whose estimated cost
+        /// (rows × the model's fuel per row, measured on its golden cases)
+        /// is above this many fuel units goes to the cloud's batch endpoint
+        /// as a job instead of being predicted here. The default is a few
+        /// seconds of one core.
+        #[arg(long, default_value_t = 10_000_000_000)]
+        local_budget: u64,
+        /// With --cloud: a batch of more rows than this goes to the cloud.
+        #[arg(long)]
+        local_max_rows: Option<u64>,
         #[command(flatten)]
         sandbox: Sandbox,
     },
@@ -107,7 +119,18 @@ fn run(cli: Cli) -> Result<()> {
                 .with_context(|| format!("{}", input.display()))?;
             crate::files::write_output(files.output.as_deref(), &out)
         }
-        Command::Serve { models, addr, max_body_mib, cloud, token, data_dir, sync_secs, sandbox } => {
+        Command::Serve {
+            models,
+            addr,
+            max_body_mib,
+            cloud,
+            token,
+            data_dir,
+            sync_secs,
+            local_budget,
+            local_max_rows,
+            sandbox,
+        } => {
             let mut files = Vec::new();
             let mut follows = Vec::new();
             for spec in &models {
@@ -134,7 +157,7 @@ fn run(cli: Cli) -> Result<()> {
             let cloud = match cloud {
                 Some(url) => {
                     let token = token.ok_or_else(|| anyhow!("--cloud needs --token (or CITIZEN_TOKEN)"))?;
-                    let cloud = Cloud::new(&url, &token, &data_dir)?;
+                    let cloud = Arc::new(Cloud::new(&url, &token, &data_dir)?);
                     for f in &follows {
                         match cloud.load_kept(&edge, &f.name) {
                             Ok(Some(v)) => tracing::info!(model = %f.name, version = v, "serving the kept copy"),
@@ -146,10 +169,23 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 None => None,
             };
-            let config = crate::edge::serve::Config { addr, max_body_bytes: max_body_mib << 20, expected };
+            let outbox = match &cloud {
+                Some(c) => Some(Arc::new(Outbox::open(&data_dir.join("outbox"), c.clone())?)),
+                None => None,
+            };
+            let config = crate::edge::serve::Config {
+                addr,
+                max_body_bytes: max_body_mib << 20,
+                expected,
+                outbox: outbox.clone(),
+                budget: Budget { fuel: local_budget, rows: local_max_rows },
+            };
             tokio::runtime::Runtime::new()?.block_on(async move {
                 if let Some(cloud) = cloud {
                     tokio::spawn(cloud.run(edge.clone(), follows, Duration::from_secs(sync_secs.max(1))));
+                }
+                if let Some(outbox) = outbox {
+                    tokio::spawn(outbox.run());
                 }
                 crate::edge::serve::serve(config, edge).await
             })

@@ -12,6 +12,7 @@
 //! with.
 
 pub mod cli;
+pub mod outbox;
 pub mod serve;
 pub mod sync;
 
@@ -30,6 +31,9 @@ pub struct EdgeModel {
     pub version: Option<u64>,
     /// Hex sha256 of the file.
     pub sha256: String,
+    /// Fuel one row costs, measured on the golden cases when the model was
+    /// loaded: what the edge weighs a batch by before running it here.
+    pub fuel_per_row: Option<u64>,
     bytes: Arc<Vec<u8>>,
     idle: Mutex<Vec<(WasiInstance, u32)>>,
 }
@@ -44,11 +48,7 @@ pub struct Edge {
     keep: usize,
 }
 
-/// Hex sha256 of bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::http::sha256_hex;
 
 impl Edge {
     pub fn new(runtime: WasiRuntime, limits: Limits) -> Edge {
@@ -71,10 +71,12 @@ impl Edge {
                 serde_json::Value::Array(m.clone())
             );
         }
+        let fuel_per_row = report["cases"].as_u64().filter(|&n| n > 0).map(|n| instance.fuel_used().div_ceil(n));
         let model = Arc::new(EdgeModel {
             name: name.to_string(),
             version,
             sha256: sha256_hex(&bytes),
+            fuel_per_row,
             bytes: Arc::new(bytes),
             idle: Mutex::new(vec![(instance, handle)]),
         });

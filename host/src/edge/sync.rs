@@ -17,6 +17,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Value, json};
 
+use super::outbox::{Forward, Submitted};
 use super::{Edge, sha256_hex};
 
 /// A model followed from the cloud.
@@ -51,7 +52,8 @@ pub struct Cloud {
 impl Cloud {
     pub fn new(url: &str, token: &str, dir: &Path) -> Result<Cloud> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
+        // Per call: JSON reads 60 s, batch uploads 10 min, streamed results none.
+        let client = reqwest::Client::builder().connect_timeout(Duration::from_secs(10)).build()?;
         Ok(Cloud {
             url: url.trim_end_matches('/').to_string(),
             token: token.to_string(),
@@ -84,15 +86,79 @@ impl Cloud {
         Ok(Some(version))
     }
 
-    async fn get_json(&self, path: &str) -> Result<Value> {
+    pub async fn get_json(&self, path: &str) -> Result<Value> {
         let url = format!("{}{path}", self.url);
-        let r = self.client.get(&url).bearer_auth(&self.token).send().await.with_context(|| format!("GET {url}"))?;
+        let r = self
+            .client
+            .get(&url)
+            .bearer_auth(&self.token)
+            .timeout(Duration::from_secs(60))
+            .send()
+            .await
+            .with_context(|| format!("GET {url}"))?;
         let status = r.status();
         let body = r.text().await.with_context(|| format!("GET {url}"))?;
         if !status.is_success() {
             bail!("GET {url}: {status}: {body}");
         }
         serde_json::from_str(&body).with_context(|| format!("GET {url}: not JSON"))
+    }
+
+    /// Submits a forwarded batch to the cloud's batch endpoint, keyed by
+    /// the edge's job id. An error means the cloud was not reached (or
+    /// failed on its side): the batch stays queued.
+    pub async fn submit_batch(&self, f: &Forward, body: Vec<u8>) -> Result<Submitted> {
+        let mut url = match f.version {
+            Some(v) => format!("{}/models/{}/versions/{v}/batch", self.url, f.model),
+            None => format!("{}/models/{}/batch", self.url, f.model),
+        };
+        if let Some(o) = &f.output {
+            url.push_str(&format!("?output={o}"));
+        }
+        let r = self
+            .client
+            .post(&url)
+            .bearer_auth(&self.token)
+            .header("content-type", &f.content_type)
+            .header("idempotency-key", &f.id)
+            .timeout(Duration::from_secs(600))
+            .body(body)
+            .send()
+            .await
+            .with_context(|| format!("POST {url}"))?;
+        let status = r.status();
+        let text = r.text().await.with_context(|| format!("POST {url}"))?;
+        if status.is_success() {
+            return Ok(Submitted::Accepted(serde_json::from_str(&text).with_context(|| format!("POST {url}"))?));
+        }
+        let retry = status.is_server_error()
+            || status == reqwest::StatusCode::REQUEST_TIMEOUT
+            || status == reqwest::StatusCode::TOO_MANY_REQUESTS;
+        if retry {
+            bail!("POST {url}: {status}: {text}");
+        }
+        let message = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
+            .unwrap_or(text);
+        Ok(Submitted::Refused(format!("the cloud answered {status}: {message}")))
+    }
+
+    /// A request passed on to the cloud as it is (JSON rows for a model the
+    /// edge does not hold, a forwarded job's result).
+    pub async fn pass(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Result<reqwest::Response> {
+        let url = format!("{}{path}", self.url);
+        let mut r = self.client.request(method, &url).bearer_auth(&self.token);
+        if let Some(ct) = content_type {
+            r = r.header("content-type", ct).body(body);
+        }
+        r.send().await.with_context(|| format!("{url}"))
     }
 
     /// Brings one model up to date; returns the version now held.
@@ -113,7 +179,7 @@ impl Cloud {
             .ok_or_else(|| anyhow!("the record of {name} v{version} has no sha256"))?
             .to_string();
         let url = format!("{}/models/{name}/versions/{version}/model.onnx", self.url);
-        let mut request = self.client.get(&url).bearer_auth(&self.token);
+        let mut request = self.client.get(&url).bearer_auth(&self.token).timeout(Duration::from_secs(600));
         if let Some(m) = &held {
             request = request.header("if-none-match", format!("\"{}\"", m.sha256));
         }
@@ -156,7 +222,7 @@ impl Cloud {
 
     /// Syncs every followed model now and then every `every`; failures are
     /// logged and retried, the models held keep serving.
-    pub async fn run(self, edge: Arc<Edge>, follows: Vec<Follow>, every: Duration) {
+    pub async fn run(self: Arc<Self>, edge: Arc<Edge>, follows: Vec<Follow>, every: Duration) {
         loop {
             for f in &follows {
                 if let Err(e) = self.sync(&edge, f).await {

@@ -43,6 +43,7 @@ pub struct Metrics {
     latency: Latency,
     rows: Family<ModelLabels, Counter>,
     jobs: Family<JobLabels, Counter>,
+    forwarded: Family<JobLabels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -67,7 +68,9 @@ impl Metrics {
         registry.register("http_request_duration_seconds", "Time to answer an HTTP request", latency.clone());
         registry.register("predicted_rows", "Rows predicted, by model", rows.clone());
         registry.register("batch_jobs_finished", "Batch jobs finished, by final state", jobs.clone());
-        Metrics { registry, requests, latency, rows, jobs }
+        let forwarded = Family::<JobLabels, Counter>::default();
+        registry.register("edge_forwarded_batches", "Batches the edge queued for the cloud", forwarded.clone());
+        Metrics { registry, requests, latency, rows, jobs, forwarded }
     }
 
     pub fn rows(&self, model: &str, n: usize) {
@@ -76,6 +79,10 @@ impl Metrics {
 
     pub fn job_finished(&self, state: &str) {
         self.jobs.get_or_create(&JobLabels { state: state.to_string() }).inc();
+    }
+
+    pub fn forwarded(&self, state: &str) {
+        self.forwarded.get_or_create(&JobLabels { state: state.to_string() }).inc();
     }
 
     pub fn render(&self) -> String {

@@ -44,6 +44,30 @@ pub async fn shutdown() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
+/// Lower-case hex (runs on every request's token: no per-byte formatting).
+pub fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+    out
+}
+
+/// Hex sha256 of bytes: model checksums and ETags, token hashes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex(&sha2::Sha256::digest(bytes))
+}
+
+/// `bytes` random bytes as hex: token secrets, job ids.
+pub fn random_hex(bytes: usize) -> anyhow::Result<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(hex(&buf))
+}
+
 /// Names of models and aliases: letters, digits, `-`, `_`, `.`; starting
 /// with a letter or digit; at most 100 characters; no `..`. Nothing that
 /// could climb out of the store's folders.

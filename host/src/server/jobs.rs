@@ -219,7 +219,23 @@ async fn submit(
 ) -> ApiResult<Response> {
     let (caller, loaded) = readable_model(&state, &headers, &name, version.as_deref()).await?;
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let id = super::registry::random_hex(16)?;
+    let key = idempotency_key(&headers)?;
+    let id = match &key {
+        Some(k) => keyed_id(caller.id(), k),
+        None => super::registry::random_hex(16)?,
+    };
+    if key.is_some()
+        && let Some((job, _)) = load(&state, &id).await?
+    {
+        // The same submission again (a client retrying after a lost answer).
+        if job.model != loaded.name {
+            return Err(ApiError::conflict(format!(
+                "this Idempotency-Key was used for job {id} of model {}; use a new key for another submission",
+                job.model
+            )));
+        }
+        return Ok((StatusCode::OK, [(header::LOCATION, format!("/jobs/{id}"))], Json(job)).into_response());
+    }
     tokio::fs::create_dir_all(&state.jobs.scratch).await.map_err(ApiError::internal)?;
     let local = state.jobs.scratch.join(format!("{id}.upload"));
     let result = async {
@@ -274,16 +290,49 @@ async fn submit(
             updated: t,
             heartbeat: t,
         };
-        save(&state, &mut job).await?;
-        Ok::<_, ApiError>(job)
+        if key.is_some() {
+            // Two submissions with one key at once: the first record wins.
+            let record = serde_json::to_vec(&job).map_err(ApiError::internal)?;
+            if let super::store::Created::AlreadyExists = state.store.create(&job_path(&id, "job.json"), record).await? {
+                let (existing, _) = load(&state, &id).await?.ok_or_else(|| ApiError::internal("a job record vanished"))?;
+                return Ok((existing, false));
+            }
+        } else {
+            save(&state, &mut job).await?;
+        }
+        Ok::<_, ApiError>((job, true))
     }
     .await;
     let _ = tokio::fs::remove_file(&local).await;
-    let job = result?;
+    let (job, new) = result?;
+    if !new {
+        return Ok((StatusCode::OK, [(header::LOCATION, format!("/jobs/{id}"))], Json(job)).into_response());
+    }
     tracing::info!(job = %job.id, model = %job.model, version = job.version, bytes = job.bytes_total, "batch job queued");
     spawn(state.clone(), job.id.clone());
     let location = format!("/jobs/{}", job.id);
     Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(job)).into_response())
+}
+
+/// The `Idempotency-Key` of a submission, if any: 1 to 128 letters, digits,
+/// `-` or `_`. A client that retries with the same key gets the same job.
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
+    let key = v.to_str().unwrap_or("");
+    if key.is_empty() || key.len() > 128 || !key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')) {
+        return Err(ApiError::bad_request(
+            "invalid_idempotency_key",
+            "the Idempotency-Key header must be 1 to 128 letters, digits, `-` or `_`",
+        ));
+    }
+    Ok(Some(key.to_string()))
+}
+
+/// A keyed submission's job id: the same for the same token and key, so a
+/// retried submission finds its job instead of making a second one.
+fn keyed_id(owner: &str, key: &str) -> String {
+    use sha2::Digest as _;
+    crate::http::hex(&sha2::Sha256::digest(format!("citizen-job\0{owner}\0{key}").as_bytes())[..16])
 }
 
 /// Starts a job's run in the background (it waits for a free slot). The

@@ -16,7 +16,6 @@ use anyhow::{Result, anyhow};
 use bytes::Bytes;
 use object_store::path::Path;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 use super::store::{Created, Store};
@@ -98,27 +97,7 @@ pub fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-/// Lower-case hex (runs on every request's token: no per-byte formatting).
-pub fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(HEX[(b >> 4) as usize] as char);
-        out.push(HEX[(b & 15) as usize] as char);
-    }
-    out
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// `bytes` random bytes as hex: token secrets, job ids.
-pub fn random_hex(bytes: usize) -> Result<String> {
-    let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).map_err(|e| anyhow!("no randomness: {e}"))?;
-    Ok(hex(&buf))
-}
+pub use crate::http::{hex, random_hex, sha256_hex};
 
 impl Registry {
     pub fn new(store: Store) -> Registry {
