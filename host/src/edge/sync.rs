@@ -158,7 +158,7 @@ impl Cloud {
         if let Some(ct) = content_type {
             r = r.header("content-type", ct).body(body);
         }
-        r.send().await.with_context(|| format!("{url}"))
+        r.send().await.with_context(|| url.to_string())
     }
 
     /// Brings one model up to date; returns the version now held.

@@ -227,14 +227,7 @@ async fn submit(
     if key.is_some()
         && let Some((job, _)) = load(&state, &id).await?
     {
-        // The same submission again (a client retrying after a lost answer).
-        if job.model != loaded.name {
-            return Err(ApiError::conflict(format!(
-                "this Idempotency-Key was used for job {id} of model {}; use a new key for another submission",
-                job.model
-            )));
-        }
-        return Ok((StatusCode::OK, [(header::LOCATION, format!("/jobs/{id}"))], Json(job)).into_response());
+        return resubmitted(job, &loaded.name);
     }
     tokio::fs::create_dir_all(&state.jobs.scratch).await.map_err(ApiError::internal)?;
     let local = state.jobs.scratch.join(format!("{id}.upload"));
@@ -306,12 +299,26 @@ async fn submit(
     let _ = tokio::fs::remove_file(&local).await;
     let (job, new) = result?;
     if !new {
-        return Ok((StatusCode::OK, [(header::LOCATION, format!("/jobs/{id}"))], Json(job)).into_response());
+        return resubmitted(job, &loaded.name);
     }
     tracing::info!(job = %job.id, model = %job.model, version = job.version, bytes = job.bytes_total, "batch job queued");
     spawn(state.clone(), job.id.clone());
     let location = format!("/jobs/{}", job.id);
     Ok((StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(job)).into_response())
+}
+
+/// The answer to a keyed submission whose job already exists (a client
+/// retrying after a lost answer): that job, or 409 when the key was used for
+/// another model.
+fn resubmitted(job: JobRecord, model: &str) -> ApiResult<Response> {
+    if job.model != model {
+        return Err(ApiError::conflict(format!(
+            "this Idempotency-Key was used for job {} of model {}; use a new key for another submission",
+            job.id, job.model
+        )));
+    }
+    let location = format!("/jobs/{}", job.id);
+    Ok((StatusCode::OK, [(header::LOCATION, location)], Json(job)).into_response())
 }
 
 /// The `Idempotency-Key` of a submission, if any: 1 to 128 letters, digits,
