@@ -7,7 +7,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use common::{Server, citizen, repo, scratch};
+use common::{Server, citizen, many_cars, repo, scratch};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
@@ -20,13 +20,6 @@ fn edge() -> Command {
 fn run(mut c: Command) -> (bool, Vec<u8>, String) {
     let o = c.output().unwrap();
     (o.status.success(), o.stdout, String::from_utf8_lossy(&o.stderr).into_owned())
-}
-
-/// Rows of the cars table, repeated.
-fn many_cars(times: usize) -> String {
-    let csv = std::fs::read_to_string(repo().join("data/cars93.csv")).unwrap();
-    let (header, rows) = csv.split_once('\n').unwrap();
-    format!("{header}\n{}", rows.repeat(times))
 }
 
 #[test]
@@ -343,23 +336,49 @@ async fn a_synced_model_swaps_to_a_new_version_and_a_restart_serves_it_offline()
     .await;
     assert_eq!(v1["predictions"], cloud_v1["predictions"]);
 
-    // Publish v2: the edge pulls it, checks it and swaps to it.
+    // Publish v2: the edge pulls it, checks it and swaps to it, while
+    // requests keep coming: every one is answered, by v1 or by v2.
+    let load = {
+        let (c, url, body) = (c.clone(), e.at("/models/car-price/predict"), row.to_string());
+        tokio::spawn(async move {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            let mut seen = Vec::new();
+            while std::time::Instant::now() < deadline {
+                let (st, v) = json_of(post(&c, url.clone(), None, "application/json", body.clone()).await).await;
+                assert_eq!(st, StatusCode::OK, "during the swap: {v}");
+                let version = v["version"].as_u64().unwrap();
+                if seen.last() != Some(&version) {
+                    seen.push(version);
+                }
+                if version == 2 {
+                    break;
+                }
+            }
+            seen
+        })
+    };
     assert_eq!(publish("car-price.onnx").await.unwrap().status(), StatusCode::CREATED);
+    assert_eq!(load.await.unwrap(), [1, 2], "v1 until the swap, v2 after it, never back");
     wait_for_version(&c, &e, "car-price", 2).await;
     let (st, v2) = json_of(
         post(&c, e.at("/models/car-price/versions/2/predict"), None, "application/json", row.to_string()).await,
     )
     .await;
     assert_eq!((st, v2["version"].clone()), (StatusCode::OK, json!(2)), "{v2}");
-    let (st, _) = json_of(
-        post(&c, e.at("/models/car-price/versions/1/predict"), None, "application/json", row.to_string()).await,
-    )
-    .await;
-    assert_eq!(st, StatusCode::NOT_FOUND, "v1 is no longer held");
-    let mut kept: Vec<String> =
-        std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    // v1 is no longer held here: the cloud answers for it, through the edge.
+    let r = post(&c, e.at("/models/car-price/versions/1/predict"), None, "application/json", row.to_string()).await;
+    assert_eq!(r.headers().get("via").map(|v| v.to_str().unwrap().to_string()), Some("1.1 citizen-edge".into()));
+    let (st, passed) = json_of(r).await;
+    assert_eq!((st, passed["version"].clone()), (StatusCode::OK, json!(1)), "{passed}");
+    assert_eq!(passed["predictions"], cloud_v1["predictions"]);
+    let mut kept: Vec<String> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
     kept.sort();
-    assert_eq!(kept, ["car-price.json", "car-price.v2.onnx"]);
+    assert_eq!(kept, ["car-price.json", "car-price.v2.onnx"], "v1's file is gone");
     assert_ne!(std::fs::read(data.join("car-price.v2.onnx")).unwrap(), gbr);
 
     // Following an alias: the edge holds what `prod` points at, and moves with it.
@@ -400,4 +419,174 @@ async fn a_synced_model_swaps_to_a_new_version_and_a_restart_serves_it_offline()
     let e = Edge::start(&args);
     let (st, ready) = json_of(c.get(e.at("/v2/health/ready")).send().await.unwrap()).await;
     assert_eq!((st, ready["missing"].clone()), (StatusCode::SERVICE_UNAVAILABLE, json!(["car-price"])));
+}
+
+/// An edge job, polled until it is settled: refused, or forwarded and
+/// finished by the cloud.
+async fn wait_for_forwarded(c: &Client, e: &Edge, id: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let (st, job) = json_of(c.get(e.at(&format!("/jobs/{id}"))).send().await.unwrap()).await;
+        assert_eq!(st, StatusCode::OK, "{job}");
+        let cloud_state = job["cloud"]["state"].as_str().unwrap_or("");
+        if job["state"] == "refused" || matches!(cloud_state, "succeeded" | "failed") {
+            return job;
+        }
+        assert!(std::time::Instant::now() < deadline, "edge job {id} stuck: {job}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The same rows with the same prices, within the model's tolerance (ONNX
+/// Runtime in the cloud sums trees in its own order).
+fn assert_same_prices(got: &str, want: &str) {
+    assert_eq!(got.lines().count(), want.lines().count());
+    assert_eq!(got.lines().next(), want.lines().next());
+    for (g, w) in got.lines().zip(want.lines()).skip(1) {
+        let (g_rest, g_price) = g.rsplit_once(',').unwrap();
+        let (w_rest, w_price) = w.rsplit_once(',').unwrap();
+        assert_eq!(g_rest, w_rest);
+        let (g, w): (f64, f64) = (g_price.parse().unwrap(), w_price.parse().unwrap());
+        assert!((g - w).abs() <= 1e-5 * w.abs(), "{g} vs {w}");
+    }
+}
+
+#[tokio::test]
+async fn a_batch_over_the_budget_reaches_the_cloud_once_across_an_outage_and_a_kill_9() {
+    let dir = scratch("edge-forward");
+    let store = dir.join("store");
+    let store = store.to_str().unwrap();
+    let cloud = Server::start(store, &[], &[]);
+    let cloud_addr = cloud.url.trim_start_matches("http://").to_string();
+    let c = Client::new();
+    let maker = cloud.token("maker", None);
+    let reader = cloud.token("reader", Some("car-price"));
+    let gbr = std::fs::read(repo().join("models/car-price-gbr.onnx")).unwrap();
+    let r = c
+        .post(cloud.at("/models/car-price/versions"))
+        .bearer_auth(&maker)
+        .header("content-type", "application/octet-stream")
+        .body(gbr)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let data = dir.join("edge-data");
+    let cloud_url = cloud.url.clone();
+    let args = [
+        "--cloud",
+        cloud_url.as_str(),
+        "--token",
+        reader.as_str(),
+        "--model",
+        "car-price",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--local-max-rows",
+        "200",
+        "--sync-secs",
+        "1",
+    ];
+    let e = Edge::start(&args);
+    wait_for_version(&c, &e, "car-price", 1).await;
+
+    // 93 rows are within the budget: the edge answers them itself.
+    let r = post(&c, e.at("/models/car-price/predict"), None, "text/csv", many_cars(1)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().get("via").is_none(), "answered here");
+    let local = r.text().await.unwrap();
+    let (header, rows) = local.split_once('\n').unwrap();
+    let local_times_3 = format!("{header}\n{}", rows.repeat(3));
+
+    // 279 rows are not: a job id now, the cloud's answers later, the same ones.
+    let r = post(&c, e.at("/models/car-price/predict"), None, "text/csv", many_cars(3)).await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let (_, queued) = json_of(r).await;
+    let first = queued["id"].as_str().unwrap().to_string();
+    assert_eq!(location, format!("/jobs/{first}"));
+    assert_eq!((queued["rows"].clone(), queued["version"].clone()), (json!(279), json!(1)), "{queued}");
+    assert!(queued["reason"].as_str().unwrap().contains("200"), "{queued}");
+    let job = wait_for_forwarded(&c, &e, &first).await;
+    assert_eq!(
+        (job["state"].clone(), job["cloud"]["state"].clone()),
+        (json!("forwarded"), json!("succeeded")),
+        "{job}"
+    );
+    let result = c.get(e.at(&format!("/jobs/{first}/result"))).send().await.unwrap();
+    assert_eq!(result.status(), StatusCode::OK);
+    assert_same_prices(&result.text().await.unwrap(), &local_times_3);
+    // The edge's job id is the submission's Idempotency-Key: sent again (as
+    // after a crash before the edge recorded the cloud's answer), it is the
+    // same cloud job, not a second one.
+    let again = c
+        .post(cloud.at("/models/car-price/versions/1/batch"))
+        .bearer_auth(&reader)
+        .header("content-type", "text/csv")
+        .header("idempotency-key", first.as_str())
+        .body(many_cars(3))
+        .send()
+        .await
+        .unwrap();
+    let (st, again) = json_of(again).await;
+    assert_eq!((st, again["id"].clone()), (StatusCode::OK, job["cloud_job"].clone()), "{again}");
+
+    // The cloud goes down: a big batch is queued on the edge's disk; JSON
+    // rows for a model the edge does not hold cannot be answered.
+    drop(cloud);
+    let r = post(&c, e.at("/models/car-price/predict"), None, "text/csv", many_cars(3)).await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let (_, queued) = json_of(r).await;
+    let second = queued["id"].as_str().unwrap().to_string();
+    let row = json!({"Sepal.Length": 5.1, "Sepal.Width": 3.5, "Petal.Length": 1.4, "Petal.Width": 0.2});
+    let (st, err) =
+        json_of(post(&c, e.at("/models/iris/predict"), None, "application/json", row.to_string()).await).await;
+    assert_eq!(
+        (st, err["error"]["code"].clone()),
+        (StatusCode::SERVICE_UNAVAILABLE, json!("cloud_unreachable")),
+        "{err}"
+    );
+
+    // kill -9 the edge with the batch still queued, and start it again, still offline.
+    drop(e);
+    let e = Edge::start(&args);
+    let (_, jobs) = json_of(c.get(e.at("/jobs")).send().await.unwrap()).await;
+    let states: Vec<(String, String)> = jobs["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| (j["id"].as_str().unwrap().to_string(), j["state"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(states, [(first.clone(), "forwarded".to_string()), (second.clone(), "queued".to_string())]);
+
+    // The cloud comes back on the same address and store: the batch is delivered.
+    let cloud = Server::start(store, &[], &["--addr", &cloud_addr]);
+    let job = wait_for_forwarded(&c, &e, &second).await;
+    assert_eq!(job["cloud"]["state"], "succeeded", "{job}");
+    let result = c.get(e.at(&format!("/jobs/{second}/result"))).send().await.unwrap().text().await.unwrap();
+    assert_same_prices(&result, &local_times_3);
+    // Exactly one cloud job per batch, each named by the edge's job id.
+    let (_, cloud_jobs) = json_of(c.get(cloud.at("/jobs")).bearer_auth(&reader).send().await.unwrap()).await;
+    let mut ids: Vec<&str> = cloud_jobs["jobs"].as_array().unwrap().iter().map(|j| j["id"].as_str().unwrap()).collect();
+    ids.sort();
+    let mut want = vec![
+        job["cloud_job"].as_str().unwrap().to_string(),
+        wait_for_forwarded(&c, &e, &first).await["cloud_job"].as_str().unwrap().to_string(),
+    ];
+    want.sort();
+    assert_eq!(ids, want);
+
+    // A batch the cloud refuses (this edge's token may not read `iris`) ends refused.
+    let iris = std::fs::read_to_string(repo().join("data/iris.csv")).unwrap();
+    let r = post(&c, e.at("/models/iris/predict"), None, "text/csv", iris).await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let (_, queued) = json_of(r).await;
+    let refused = queued["id"].as_str().unwrap().to_string();
+    let job = wait_for_forwarded(&c, &e, &refused).await;
+    assert_eq!(job["state"], "refused", "{job}");
+    assert!(job["error"].as_str().unwrap().contains("403"), "{job}");
+    let r = c.get(e.at(&format!("/jobs/{refused}/result"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let metrics = c.get(e.at("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("citizen_edge_forwarded_batches_total{state=\"refused\"} 1"), "{metrics}");
 }

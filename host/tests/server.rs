@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::{Server, citizen, repo, scratch};
+use common::{Server, citizen, many_cars, repo, scratch};
 
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
@@ -637,22 +637,6 @@ async fn submit(c: &Client, s: &Server, token: &str, path: &str, ct: &str, body:
     json_of(c.post(s.at(path)).bearer_auth(token).header("content-type", ct).body(body).send().await.unwrap()).await
 }
 
-/// cars93 rows repeated `times` times, under one header.
-fn many_cars(times: usize) -> Vec<u8> {
-    let csv = std::fs::read_to_string(repo().join("data/cars93.csv")).unwrap();
-    let (header, rows) = csv.split_once('\n').unwrap();
-    let mut out = String::with_capacity(csv.len() * times);
-    out.push_str(header);
-    out.push('\n');
-    for _ in 0..times {
-        out.push_str(rows);
-        if !rows.ends_with('\n') {
-            out.push('\n');
-        }
-    }
-    out.into_bytes()
-}
-
 #[tokio::test]
 async fn batch_jobs_predict_files_with_onnx_runtime() {
     let dir = scratch("jobs");
@@ -756,6 +740,39 @@ async fn batch_jobs_predict_files_with_onnx_runtime() {
 }
 
 #[tokio::test]
+async fn a_repeated_idempotency_key_gets_the_job_it_made() {
+    let dir = scratch("idempotency");
+    let s = Server::start(dir.join("store").to_str().unwrap(), &[], &[]);
+    let c = Client::new();
+    let maker = s.token("maker", None);
+    assert_eq!(publish(&c, &s, &maker, "car-price", model("car-price-gbr.onnx")).await.status(), StatusCode::CREATED);
+    assert_eq!(publish(&c, &s, &maker, "iris", model("iris-species.onnx")).await.status(), StatusCode::CREATED);
+    let csv = std::fs::read(repo().join("data/cars93.csv")).unwrap();
+    let send = |path: &str, key: &str| {
+        c.post(s.at(path))
+            .bearer_auth(&maker)
+            .header("content-type", "text/csv")
+            .header("idempotency-key", key)
+            .body(csv.clone())
+            .send()
+    };
+    let (st, first) = json_of(send("/models/car-price/batch", "edge-0f3a").await.unwrap()).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{first}");
+    // The same submission again (a sender that crashed before it saw the answer): the same job.
+    let (st, again) = json_of(send("/models/car-price/batch", "edge-0f3a").await.unwrap()).await;
+    assert_eq!((st, again["id"].clone()), (StatusCode::OK, first["id"].clone()), "{again}");
+    // The key for another model is a mistake, said as such.
+    let (st, err) = json_of(send("/models/iris/batch", "edge-0f3a").await.unwrap()).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{err}");
+    let (st, err) = json_of(send("/models/car-price/batch", "no spaces").await.unwrap()).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{err}");
+    let id = first["id"].as_str().unwrap();
+    assert_eq!(wait_for_job(&c, &s, &maker, id, &["succeeded", "failed"]).await["state"], "succeeded");
+    let (_, list) = json_of(c.get(s.at("/jobs")).bearer_auth(&maker).send().await.unwrap()).await;
+    assert_eq!(list["jobs"].as_array().unwrap().len(), 1, "{list}");
+}
+
+#[tokio::test]
 async fn a_batch_job_survives_its_server_being_killed() {
     let dir = scratch("kill");
     let store = dir.join("store").to_string_lossy().into_owned();
@@ -764,7 +781,7 @@ async fn a_batch_job_survives_its_server_being_killed() {
     let maker = s.token("maker", None);
     assert_eq!(publish(&c, &s, &maker, "car-price", model("car-price-gbr.onnx")).await.status(), StatusCode::CREATED);
     let rows = 93 * 2000;
-    let (st, job) = submit(&c, &s, &maker, "/models/car-price/batch", "text/csv", many_cars(2000)).await;
+    let (st, job) = submit(&c, &s, &maker, "/models/car-price/batch", "text/csv", many_cars(2000).into_bytes()).await;
     assert_eq!(st, StatusCode::ACCEPTED, "{job}");
     let id = job["id"].as_str().unwrap().to_string();
     // kill -9, mid-job.
@@ -780,7 +797,7 @@ async fn a_batch_job_survives_its_server_being_killed() {
     assert_eq!(out.lines().count(), rows + 1, "every row once, under one header");
 
     // Cancelling a running job.
-    let (_, job) = submit(&c, &s, &maker, "/models/car-price/batch", "text/csv", many_cars(4000)).await;
+    let (_, job) = submit(&c, &s, &maker, "/models/car-price/batch", "text/csv", many_cars(4000).into_bytes()).await;
     let id = job["id"].as_str().unwrap().to_string();
     let r = c.delete(s.at(&format!("/jobs/{id}"))).bearer_auth(&maker).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::ACCEPTED);

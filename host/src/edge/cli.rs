@@ -169,8 +169,9 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 None => None,
             };
+            let metrics = Arc::new(crate::http::metrics::Metrics::new());
             let outbox = match &cloud {
-                Some(c) => Some(Arc::new(Outbox::open(&data_dir.join("outbox"), c.clone())?)),
+                Some(c) => Some(Arc::new(Outbox::open(&data_dir.join("outbox"), c.clone(), metrics.clone())?)),
                 None => None,
             };
             let config = crate::edge::serve::Config {
@@ -179,6 +180,7 @@ fn run(cli: Cli) -> Result<()> {
                 expected,
                 outbox: outbox.clone(),
                 budget: Budget { fuel: local_budget, rows: local_max_rows },
+                metrics,
             };
             tokio::runtime::Runtime::new()?.block_on(async move {
                 if let Some(cloud) = cloud {

@@ -10,7 +10,8 @@
 //! answers a repeated key with the job it already made, so a batch sent
 //! again after a crash (between the cloud's answer and the edge recording
 //! it) is never run twice. While the cloud is unreachable the sender backs
-//! off (1 s doubling to 30 s) and keeps the order; a batch the cloud refuses
+//! off (1 s doubling to 30 s, cut short when the model sync reaches the
+//! cloud again) and keeps the order; a batch the cloud refuses
 //! (4xx: an unknown model, a token without access) is marked refused with
 //! the cloud's message and not retried.
 
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::sync::Cloud;
+use crate::http::metrics::Metrics;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -72,6 +74,7 @@ pub struct Batch {
 pub struct Outbox {
     dir: PathBuf,
     pub cloud: Arc<Cloud>,
+    metrics: Arc<Metrics>,
     wake: tokio::sync::Notify,
     /// One writer of records at a time (the sender and the handlers).
     records: std::sync::Mutex<()>,
@@ -89,7 +92,7 @@ pub fn valid_id(id: &str) -> bool {
 impl Outbox {
     /// Opens the outbox folder; leftovers of a crash (a body whose record
     /// was never written, so its caller got no id; temporary files) go.
-    pub fn open(dir: &Path, cloud: Arc<Cloud>) -> Result<Outbox> {
+    pub fn open(dir: &Path, cloud: Arc<Cloud>, metrics: Arc<Metrics>) -> Result<Outbox> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         for e in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
@@ -98,7 +101,7 @@ impl Outbox {
                 let _ = std::fs::remove_file(e.path());
             }
         }
-        Ok(Outbox { dir: dir.to_path_buf(), cloud, wake: tokio::sync::Notify::new(), records: Default::default() })
+        Ok(Outbox { dir: dir.to_path_buf(), cloud, metrics, wake: Default::default(), records: Default::default() })
     }
 
     fn record_path(&self, id: &str) -> PathBuf {
@@ -179,6 +182,7 @@ impl Outbox {
                     f.state = ForwardState::Refused;
                     f.error = Some(format!("the queued rows could not be read: {e}"));
                     self.write(&f)?;
+                    self.metrics.forwarded("refused");
                     continue;
                 }
             };
@@ -190,6 +194,7 @@ impl Outbox {
                     f.error = None;
                     self.write(&f)?;
                     let _ = std::fs::remove_file(self.body_path(&f.id));
+                    self.metrics.forwarded("forwarded");
                     tracing::info!(job = %f.id, cloud_job = ?f.cloud_job, rows = f.rows, "forwarded to the cloud");
                 }
                 Ok(Submitted::Refused(message)) => {
@@ -197,6 +202,7 @@ impl Outbox {
                     f.error = Some(message);
                     self.write(&f)?;
                     let _ = std::fs::remove_file(self.body_path(&f.id));
+                    self.metrics.forwarded("refused");
                     tracing::warn!(job = %f.id, "the cloud refused a forwarded batch: {:?}", f.error);
                 }
                 Err(e) => {
@@ -229,6 +235,7 @@ impl Outbox {
             } else {
                 tokio::select! {
                     _ = self.wake.notified() => {}
+                    _ = self.cloud.back.notified() => {}
                     _ = tokio::time::sleep(backoff) => {}
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(30));

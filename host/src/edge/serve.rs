@@ -38,6 +38,7 @@ pub struct Config {
     /// Where batches go that the edge does not predict itself (with --cloud).
     pub outbox: Option<Arc<Outbox>>,
     pub budget: Budget,
+    pub metrics: Arc<Metrics>,
 }
 
 /// How big a batch the edge predicts itself when it can forward to the cloud.
@@ -86,7 +87,7 @@ pub fn router(edge: Arc<Edge>, config: Config) -> Router {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let state = AppState {
         edge,
-        metrics: Arc::new(Metrics::new()),
+        metrics: config.metrics,
         max_body_bytes: config.max_body_bytes,
         expected: Arc::new(config.expected),
         calls: Arc::new(tokio::sync::Semaphore::new(cores)),
@@ -326,7 +327,8 @@ fn cloud_unreachable(why: &str, e: &anyhow::Error) -> ApiError {
 async fn passed(r: reqwest::Response) -> ApiResult<Response> {
     let status = StatusCode::from_u16(r.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     let ct = r.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let mut response = Response::builder().status(status);
+    // `Via` tells the caller the answer came through the edge from the cloud.
+    let mut response = Response::builder().status(status).header(header::VIA, "1.1 citizen-edge");
     if let Some(ct) = ct {
         response = response.header(header::CONTENT_TYPE, ct);
     }

@@ -47,6 +47,11 @@ pub struct Cloud {
     pub token: String,
     pub dir: PathBuf,
     client: reqwest::Client,
+    /// Set while syncs fail; the sync that succeeds again clears it and
+    /// wakes `back`'s waiter (the outbox's sender), so queued batches go as
+    /// soon as the cloud returns rather than at the end of a backoff.
+    down: std::sync::atomic::AtomicBool,
+    pub back: tokio::sync::Notify,
 }
 
 impl Cloud {
@@ -59,6 +64,8 @@ impl Cloud {
             token: token.to_string(),
             dir: dir.to_path_buf(),
             client,
+            down: Default::default(),
+            back: Default::default(),
         })
     }
 
@@ -224,9 +231,18 @@ impl Cloud {
     /// logged and retried, the models held keep serving.
     pub async fn run(self: Arc<Self>, edge: Arc<Edge>, follows: Vec<Follow>, every: Duration) {
         loop {
+            use std::sync::atomic::Ordering;
             for f in &follows {
-                if let Err(e) = self.sync(&edge, f).await {
-                    tracing::warn!(model = %f.name, "sync failed: {e:#}");
+                match self.sync(&edge, f).await {
+                    Ok(_) if self.down.swap(false, Ordering::Relaxed) => {
+                        tracing::info!("the cloud is reachable again");
+                        self.back.notify_one();
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        self.down.store(true, Ordering::Relaxed);
+                        tracing::warn!(model = %f.name, "sync failed: {e:#}");
+                    }
                 }
             }
             tokio::time::sleep(every).await;

@@ -69,7 +69,11 @@ impl Metrics {
         registry.register("predicted_rows", "Rows predicted, by model", rows.clone());
         registry.register("batch_jobs_finished", "Batch jobs finished, by final state", jobs.clone());
         let forwarded = Family::<JobLabels, Counter>::default();
-        registry.register("edge_forwarded_batches", "Batches the edge queued for the cloud", forwarded.clone());
+        registry.register(
+            "edge_forwarded_batches",
+            "Batches the edge queued for the cloud, then forwarded or saw refused",
+            forwarded.clone(),
+        );
         Metrics { registry, requests, latency, rows, jobs, forwarded }
     }
 

@@ -22,6 +22,14 @@ pub fn citizen() -> Command {
     c
 }
 
+/// cars93's rows repeated `times` times, under one header.
+pub fn many_cars(times: usize) -> String {
+    let csv = std::fs::read_to_string(repo().join("data/cars93.csv")).unwrap();
+    let (header, rows) = csv.split_once('\n').unwrap();
+    let rows = rows.strip_suffix('\n').unwrap_or(rows);
+    format!("{header}\n{}", format!("{rows}\n").repeat(times))
+}
+
 /// A running `citizen serve`, stopped when dropped.
 pub struct Server {
     pub child: Child,
@@ -31,9 +39,14 @@ pub struct Server {
 }
 
 impl Server {
+    /// Starts on a free port, or on the `--addr` in `args`.
     pub fn start(store: &str, env: &[(&str, &str)], args: &[&str]) -> Server {
         let mut cmd = citizen();
-        cmd.args(["serve", "--store", store, "--addr", "127.0.0.1:0"]).args(args);
+        cmd.args(["serve", "--store", store]);
+        if !args.contains(&"--addr") {
+            cmd.args(["--addr", "127.0.0.1:0"]);
+        }
+        cmd.args(args);
         for (k, v) in env {
             cmd.env(k, v);
         }
