@@ -10,6 +10,7 @@
 pub mod api;
 pub mod auth;
 pub mod jobs;
+pub mod lake_api;
 pub mod models;
 pub mod oip;
 pub mod registry;
@@ -67,6 +68,10 @@ pub struct Config {
     /// Origins allowed to embed the web app in a frame (a Teams-like host
     /// showing it as a tab), besides the server's own.
     pub frame_ancestors: Vec<String>,
+    /// Where event streams are logged before they reach the store (the
+    /// server's local disk; default: `_wal` in a local store's folder, else
+    /// `citizen-wal`).
+    pub wal_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -82,6 +87,7 @@ impl Default for Config {
             job_stale_after: Duration::from_secs(30),
             web_dir: None,
             frame_ancestors: vec![],
+            wal_dir: None,
         }
     }
 }
@@ -93,6 +99,8 @@ pub struct Inner {
     pub auth: Auth,
     pub metrics: Arc<Metrics>,
     pub jobs: jobs::Jobs,
+    pub lake: crate::lake::Lake,
+    pub events: Arc<crate::lake::events::EventLog>,
 }
 
 /// What every handler sees.
@@ -108,7 +116,16 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(config: Config, store: Store) -> AppState {
+        let wal = config.wal_dir.clone().unwrap_or_else(|| {
+            if store.location.contains("://") {
+                PathBuf::from("citizen-wal")
+            } else {
+                PathBuf::from(&store.location).join("_wal")
+            }
+        });
         AppState(Arc::new(Inner {
+            lake: crate::lake::Lake::new(store.clone()),
+            events: Arc::new(crate::lake::events::EventLog::new(wal, store.clone())),
             models: Models::new(Registry::new(store.clone())),
             auth: Auth::new(store.clone()),
             metrics: Arc::new(Metrics::new()),
@@ -151,6 +168,12 @@ pub fn router(state: AppState) -> Router {
         .route("/jobs/{id}", get(jobs::get).delete(jobs::cancel))
         .route("/jobs/{id}/result", get(jobs::result))
         .route("/jobs/{id}/errors", get(jobs::errors))
+        .route("/datasets", get(lake_api::list))
+        .route("/datasets/{name}", get(lake_api::get))
+        .route("/datasets/{name}/files", post(lake_api::ingest))
+        .route("/datasets/{name}/events", post(lake_api::append_events).get(lake_api::read_events))
+        .route("/datasets/{name}/table", get(lake_api::table))
+        .route("/datasets/{name}/score", post(lake_api::score))
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", delete(revoke_token))
         .route("/v2", get(oip::server_metadata))
@@ -289,6 +312,8 @@ pub async fn serve(config: Config) -> Result<()> {
         tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("listening on {}", config.addr))?;
     let addr = listener.local_addr()?;
     tokio::spawn(jobs::recover(state.clone()));
+    state.events.recover().await?;
+    tokio::spawn(state.events.clone().flusher());
     // The one line on standard output: tests and scripts read the address from it.
     println!("citizen serve: listening on http://{addr} (store: {})", state.store.location);
     use std::io::Write as _;
