@@ -1,0 +1,392 @@
+//! The lake as its callers see it: a real `citizen serve` on 127.0.0.1 over
+//! a local store; datasets, event streams (with kill -9), scoring refreshes.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::{Server, citizen, repo, scratch};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")))
+}
+
+async fn upload(
+    c: &Client,
+    s: &Server,
+    token: &str,
+    dataset: &str,
+    query: &str,
+    ct: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    json_of(
+        c.post(s.at(&format!("/datasets/{dataset}/files{query}")))
+            .bearer_auth(token)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn dataset(c: &Client, s: &Server, token: &str, name: &str) -> (StatusCode, Value) {
+    json_of(c.get(s.at(&format!("/datasets/{name}"))).bearer_auth(token).send().await.unwrap()).await
+}
+
+fn csv(name: &str) -> Vec<u8> {
+    std::fs::read(repo().join("data").join(name)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn datasets_ingest_csv_and_parquet_and_refuse_bad_input() {
+    let dir = scratch("lake-files");
+    let store = dir.join("store");
+    let s = Server::start(store.to_str().unwrap(), &[], &[]);
+    let (maker, reader) = (s.token("maker", None), s.token("reader", None));
+    let c = Client::new();
+    for (file, rows) in [("cars93.csv", 93), ("iris.csv", 150), ("diamonds.csv", 53940)] {
+        let name = file.trim_end_matches(".csv");
+        let (st, rec) = upload(&c, &s, &maker, name, "?filename=x.csv", "text/csv", csv(file)).await;
+        assert_eq!(st, StatusCode::CREATED, "{rec}");
+        assert_eq!(rec["rows"], rows);
+        assert_eq!(rec["seq"], 1);
+        assert_eq!(rec["sha256"].as_str().unwrap().len(), 64);
+        assert!(rec["who"].as_str().unwrap().len() > 4);
+        // The curated table as Parquet, ingested into another dataset as Parquet.
+        let r = c.get(s.at(&format!("/datasets/{name}/table"))).bearer_auth(&reader).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let pq = r.bytes().await.unwrap().to_vec();
+        assert_eq!(&pq[..4], b"PAR1");
+        let (st, rec) = upload(&c, &s, &maker, &format!("{name}-pq"), "", "application/vnd.apache.parquet", pq).await;
+        assert_eq!(st, StatusCode::CREATED, "{rec}");
+        assert_eq!(rec["rows"], rows);
+        assert_eq!(rec["format"], "parquet");
+        let (st, d) = dataset(&c, &s, &reader, &format!("{name}-pq")).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(d["file_rows"], rows);
+    }
+    let (_, d) = dataset(&c, &s, &reader, "cars93").await;
+    let price = d["schema"].as_array().unwrap().iter().find(|c| c["name"] == "Price").unwrap();
+    assert_eq!(price["type"], "number");
+    let (_, list) = json_of(c.get(s.at("/datasets")).bearer_auth(&reader).send().await.unwrap()).await;
+    assert_eq!(list["datasets"].as_array().unwrap().len(), 6);
+
+    // JSON array and JSON Lines.
+    let (st, rec) =
+        upload(&c, &s, &maker, "people", "", "application/json", br#"[{"a":1,"b":"x"},{"a":2,"b":"y"}]"#.to_vec())
+            .await;
+    assert_eq!((st, rec["rows"].clone()), (StatusCode::CREATED, json!(2)));
+    let (st, rec) =
+        upload(&c, &s, &maker, "people", "", "application/x-ndjson", b"{\"a\":3,\"b\":\"z\"}\n".to_vec()).await;
+    assert_eq!((st, rec["seq"].clone()), (StatusCode::CREATED, json!(2)));
+
+    // A schema change: refused with the differences, nothing written; accepted when allowed.
+    let (st, e) = upload(&c, &s, &maker, "people", "", "text/csv", b"a,c\nnot-a-number,1\n".to_vec()).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{e}");
+    assert_eq!(e["error"]["code"], "schema_changed");
+    let diffs = e["error"]["differences"].as_array().unwrap();
+    assert!(diffs.iter().any(|d| d["column"] == "a" && d["change"] == "type"), "{e}");
+    assert!(diffs.iter().any(|d| d["column"] == "c" && d["change"] == "added"), "{e}");
+    assert!(diffs.iter().any(|d| d["column"] == "b" && d["change"] == "removed"), "{e}");
+    let (_, d) = dataset(&c, &s, &maker, "people").await;
+    assert_eq!(d["ingests"].as_array().unwrap().len(), 2);
+    let (st, rec) =
+        upload(&c, &s, &maker, "people", "?allow_schema_change=true", "text/csv", b"a,c\nnot-a-number,1\n".to_vec())
+            .await;
+    assert_eq!(st, StatusCode::CREATED, "{rec}");
+    assert_eq!(rec["schema_changes"].as_array().unwrap().len(), 3);
+
+    // Not a table: a clear error, and nothing in the store.
+    let raw_count =
+        |n: &str| std::fs::read_dir(store.join("datasets").join(n).join("raw")).map(|d| d.count()).unwrap_or(0);
+    for (ct, body) in [
+        ("text/csv", &b"only,a,header\n"[..]),
+        ("application/json", b"{not json"),
+        ("application/vnd.apache.parquet", b"PAR1 nope"),
+    ] {
+        let (st, e) = upload(&c, &s, &maker, "junk", "", ct, body.to_vec()).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{ct}: {e}");
+        assert_eq!(e["error"]["code"], "invalid_table");
+        assert!(e["error"]["message"].as_str().unwrap().contains("upload."), "{e}");
+    }
+    assert_eq!(raw_count("junk"), 0);
+    assert!(!store.join("datasets/junk").exists());
+    let (st, _) = upload(&c, &s, &maker, "junk", "", "image/png", vec![1, 2]).await;
+    assert_eq!(st, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    // Unknown dataset, roles.
+    let (st, e) = dataset(&c, &s, &reader, "nope").await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    let (st, e) = upload(&c, &s, &reader, "people", "", "text/csv", b"a,b\n1,x\n".to_vec()).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    let r =
+        c.post(s.at("/datasets/people/files")).header("content-type", "text/csv").body("a\n1\n").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = c.post(s.at("/datasets/people/events")).bearer_auth(&reader).json(&json!({"a": 1})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (st, e) = upload(&c, &s, &maker, "bad..name", "", "text/csv", b"a\n1\n".to_vec()).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+}
+
+async fn append(c: &Client, base: &str, token: &str, body: String) -> Result<(u64, u64), String> {
+    let r = c
+        .post(format!("{base}/datasets/clicks/events"))
+        .bearer_auth(token)
+        .header("content-type", "application/x-ndjson")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let (st, v) = (r.status(), r.json::<Value>().await.map_err(|e| e.to_string())?);
+    if st != StatusCode::CREATED {
+        return Err(format!("{st}: {v}"));
+    }
+    Ok((v["first_seq"].as_u64().unwrap(), v["last_seq"].as_u64().unwrap()))
+}
+
+async fn read_all(c: &Client, s: &Server, token: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut after = 0;
+    loop {
+        let (st, v) = json_of(
+            c.get(s.at(&format!("/datasets/clicks/events?after={after}&limit=20000")))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let events = v["events"].as_array().unwrap().clone();
+        if events.is_empty() {
+            return out;
+        }
+        after = v["next_after"].as_u64().unwrap();
+        out.extend(events);
+    }
+}
+
+/// Every event once, numbered 1..=n in order, each client's events in its own order.
+fn check_stream(events: &[Value], expect: usize) {
+    assert_eq!(events.len(), expect);
+    let mut seen = HashSet::new();
+    let mut last_of_client = std::collections::HashMap::new();
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e["seq"].as_u64().unwrap(), i as u64 + 1, "gap or duplicate at {i}");
+        let (cl, n) = (e["event"]["client"].as_u64().unwrap(), e["event"]["n"].as_u64().unwrap());
+        assert!(seen.insert((cl, n)), "event {cl}/{n} twice");
+        let prev = last_of_client.insert(cl, n);
+        assert!(prev.is_none_or(|p| p < n), "client {cl} out of order");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stream_100k_events_from_concurrent_clients() {
+    let dir = scratch("lake-events");
+    let s = Server::start(dir.join("store").to_str().unwrap(), &[], &[]);
+    let maker = s.token("maker", None);
+    let c = Client::new();
+    let (clients, per_client, per_request) = (8u64, 12_500u64, 250u64);
+    let t = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for cl in 0..clients {
+        let (c, url, token) = (c.clone(), s.url.clone(), maker.clone());
+        tasks.push(tokio::spawn(async move {
+            for start in (0..per_client).step_by(per_request as usize) {
+                let body: String = (start..start + per_request)
+                    .map(|n| format!("{{\"client\":{cl},\"n\":{n},\"amount\":{}}}\n", n % 97))
+                    .collect();
+                let (a, b) = append(&c, &url, &token, body).await.unwrap();
+                assert_eq!(b - a + 1, per_request);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    eprintln!("100,000 events acknowledged in {:?}", t.elapsed());
+    let events = read_all(&c, &s, &maker).await;
+    check_stream(&events, (clients * per_client) as usize);
+    // One object and a JSON array are events too; a non-object is refused, naming it.
+    let r = c
+        .post(s.at("/datasets/clicks/events"))
+        .bearer_auth(&maker)
+        .json(&json!({"client": 99, "n": 0}))
+        .send()
+        .await
+        .unwrap();
+    let (st, v) = json_of(r).await;
+    assert_eq!((st, v["first_seq"].clone()), (StatusCode::CREATED, json!(100_001)));
+    let r = c
+        .post(s.at("/datasets/clicks/events"))
+        .bearer_auth(&maker)
+        .json(&json!([{"client": 99, "n": 1}, 5]))
+        .send()
+        .await
+        .unwrap();
+    let (st, v) = json_of(r).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(v["error"]["message"].as_str().unwrap().contains("item 2"), "{v}");
+    // The events reach the store as segments and the curated table.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let (_, d) = dataset(&c, &s, &maker, "clicks").await;
+    assert_eq!(d["events"], 100_001);
+    let r = c.get(s.at("/datasets/clicks/table")).bearer_auth(&maker).send().await.unwrap();
+    assert_eq!(r.headers()["x-citizen-rows"], "100001");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_loses_nothing_acknowledged() {
+    let dir = scratch("lake-kill");
+    let store = dir.join("store");
+    let mut s = Server::start(store.to_str().unwrap(), &[], &[]);
+    let maker = s.token("maker", None);
+    let c = Client::new();
+    // Appenders run until the server dies; each remembers what was acknowledged.
+    let mut tasks = Vec::new();
+    for cl in 0..4u64 {
+        let (c, url, token) = (c.clone(), s.url.clone(), maker.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut acked = Vec::new();
+            for n in (0..).step_by(10) {
+                let body: String = (n..n + 10).map(|n| format!("{{\"client\":{cl},\"n\":{n}}}\n")).collect();
+                match append(&c, &url, &token, body).await {
+                    Ok(r) => acked.push(r),
+                    Err(_) => break,
+                }
+            }
+            acked
+        }));
+    }
+    // A big file ingest in flight too.
+    let (c2, url2, tok2) = (c.clone(), s.url.clone(), maker.clone());
+    let ingest = tokio::spawn(async move {
+        c2.post(format!("{url2}/datasets/big/files"))
+            .bearer_auth(tok2)
+            .header("content-type", "text/csv")
+            .body(csv("diamonds.csv"))
+            .send()
+            .await
+            .map(|r| r.status())
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    unsafe_kill9(&mut s);
+    let mut acked = Vec::new();
+    for t in tasks {
+        acked.extend(t.await.unwrap());
+    }
+    let ingest_status = ingest.await.unwrap();
+    let n_acked: u64 = acked.iter().map(|(a, b)| b - a + 1).sum();
+    assert!(n_acked > 0, "nothing was acknowledged before the kill");
+    let s = Server::start(store.to_str().unwrap(), &[], &[]);
+    let events = read_all(&c, &s, &maker).await;
+    // Every acknowledged number is there, numbering has no gaps, nothing twice.
+    let max_acked = acked.iter().map(|r| r.1).max().unwrap();
+    assert!(events.len() as u64 >= max_acked, "{} events after restart, {max_acked} acknowledged", events.len());
+    let total = events.len();
+    check_stream(&events, total);
+    // Appending goes on after the last number.
+    let (a, _) = append(&c, &s.url, &maker, "{\"client\":9,\"n\":0}\n".into()).await.unwrap();
+    assert_eq!(a, total as u64 + 1);
+    // The ingest is there whole (if it was acknowledged) or not at all.
+    let (st, d) = dataset(&c, &s, &maker, "big").await;
+    match ingest_status {
+        Ok(StatusCode::CREATED) => assert_eq!(d["file_rows"], 53940),
+        _ if st == StatusCode::OK => assert!(d["file_rows"] == 53940 || d["ingests"].as_array().unwrap().is_empty()),
+        _ => assert_eq!(st, StatusCode::NOT_FOUND),
+    }
+}
+
+fn unsafe_kill9(s: &mut Server) {
+    let pid = s.child.id().to_string();
+    let st = std::process::Command::new("kill").args(["-9", &pid]).status().unwrap();
+    assert!(st.success());
+    let _ = s.child.wait();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn score_a_dataset_and_refresh_only_changed_rows() {
+    let dir = scratch("lake-score");
+    let store = dir.join("store");
+    let s = Server::start(store.to_str().unwrap(), &[], &[]);
+    let maker = s.token("maker", None);
+    let reader = s.token("reader", Some("car-price"));
+    let other = s.token("reader", Some("iris-species"));
+    let c = Client::new();
+    let o = citizen()
+        .args(["publish", "models/car-price.onnx", "--name", "car-price", "--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (st, e) = upload(&c, &s, &maker, "cars", "?key=Make", "text/csv", csv("cars93.csv")).await;
+    assert_eq!(st, StatusCode::CREATED, "{e}");
+    let score = |token: String, body: Value| {
+        let c = c.clone();
+        let url = s.at("/datasets/cars/score");
+        async move { json_of(c.post(url).bearer_auth(token).json(&body).send().await.unwrap()).await }
+    };
+    let (st, r) = score(reader.clone(), json!({"model": "car-price"})).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!((r["new"].clone(), r["rescored"].clone(), r["full"].clone()), (json!(93), json!(93), json!(true)));
+    assert_eq!(r["outputs"], json!(["predicted_Price"]));
+    let (st, _) = score(other.clone(), json!({"model": "car-price"})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = score(reader.clone(), json!({"model": "car-price", "version": "9"})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    // Nothing changed: nothing re-scored.
+    let (_, r) = score(reader.clone(), json!({"model": "car-price"})).await;
+    assert_eq!((r["unchanged"].clone(), r["rescored"].clone()), (json!(93), json!(0)));
+    // Change 10 rows (same keys), add 1: exactly those re-scored.
+    let text = String::from_utf8(csv("cars93.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let hp = header.iter().position(|h| *h == "\"Horsepower\"").unwrap();
+    for line in lines.iter_mut().skip(1).take(10) {
+        let mut cells: Vec<String> = line.split(',').map(String::from).collect();
+        cells[hp] = (cells[hp].parse::<u32>().unwrap() + 25).to_string();
+        *line = cells.join(",");
+    }
+    let changed = lines[..11].join("\n") + "\n";
+    let (st, e) = upload(&c, &s, &maker, "cars", "", "text/csv", changed.into_bytes()).await;
+    assert_eq!(st, StatusCode::CREATED, "{e}");
+    let (_, r) = score(reader.clone(), json!({"model": "car-price"})).await;
+    assert_eq!(
+        (r["changed"].clone(), r["unchanged"].clone(), r["new"].clone(), r["rescored"].clone(), r["rows"].clone()),
+        (json!(10), json!(83), json!(0), json!(10), json!(93)),
+        "{r}"
+    );
+    // A new version of the model re-scores everything.
+    let r = c
+        .post(s.at("/models/car-price/versions"))
+        .bearer_auth(&maker)
+        .header("content-type", "application/octet-stream")
+        .body(std::fs::read(repo().join("models/car-price.onnx")).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let (_, r) = score(reader.clone(), json!({"model": "car-price"})).await;
+    assert_eq!(
+        (r["version"].clone(), r["rescored"].clone(), r["full"].clone()),
+        (json!(2), json!(93), json!(true)),
+        "{r}"
+    );
+    // The scored table: every row, the output as a column.
+    let scored = store.join("datasets/cars/scored/car-price/table.parquet");
+    assert_eq!(&std::fs::read(&scored).unwrap()[..4], b"PAR1");
+    // The same through the CLI on the store.
+    let o = citizen()
+        .args(["score", "--dataset", "cars", "--model", "car-price@2", "--store", store.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((r["rescored"].clone(), r["unchanged"].clone()), (json!(0), json!(93)));
+}
