@@ -108,6 +108,12 @@ enum Command {
         /// An origin allowed to embed the web app as a tab, e.g. https://teams.example.com (repeat).
         #[arg(long = "frame-ancestor")]
         frame_ancestors: Vec<String>,
+        /// Where event streams are logged (local disk) before they reach the store.
+        #[arg(long)]
+        wal_dir: Option<PathBuf>,
+        /// The first retry of a failed webhook delivery, in milliseconds (then doubling).
+        #[arg(long, default_value_t = 1000)]
+        hook_retry_ms: u64,
     },
     /// Publish a model file as the next version of a model in the registry.
     Publish {
@@ -261,6 +267,8 @@ fn run(cli: Cli) -> Result<()> {
             job_stale_secs,
             web_dir,
             frame_ancestors,
+            wal_dir,
+            hook_retry_ms,
         } => {
             for origin in &frame_ancestors {
                 host_server::check_frame_ancestor(origin).map_err(anyhow::Error::msg)?;
@@ -282,6 +290,8 @@ fn run(cli: Cli) -> Result<()> {
                 job_stale_after: std::time::Duration::from_secs(job_stale_secs),
                 web_dir,
                 frame_ancestors,
+                wal_dir,
+                hook_retry_base: std::time::Duration::from_millis(hook_retry_ms),
                 ..Default::default()
             };
             init_logging();

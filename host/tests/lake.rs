@@ -390,3 +390,170 @@ async fn score_a_dataset_and_refresh_only_changed_rows() {
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!((r["rescored"].clone(), r["unchanged"].clone()), (json!(0), json!(93)));
 }
+
+/// A webhook receiver on 127.0.0.1: answers 200 and hands over (headers, body).
+async fn receiver(listener: tokio::net::TcpListener, tx: tokio::sync::mpsc::UnboundedSender<(String, Vec<u8>)>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    loop {
+        let Ok((mut sock, _)) = listener.accept().await else { return };
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 8192];
+            loop {
+                let n = sock.read(&mut chunk).await.unwrap_or(0);
+                if n == 0 {
+                    return;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    if buf.len() >= end + 4 + len {
+                        let body = buf[end + 4..end + 4 + len].to_vec();
+                        let _ =
+                            sock.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+                        let _ = tx.send((head, body));
+                        return;
+                    }
+                }
+            }
+        });
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn webhooks_are_signed_retried_and_survive_a_restart() {
+    // RFC 4231, test case 2: the HMAC the deliveries are signed with.
+    assert_eq!(
+        hex(&host::lake::hooks::hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+    let dir = scratch("lake-hooks");
+    let store = dir.join("store");
+    let args = ["--hook-retry-ms", "300"];
+    let mut s = Server::start(store.to_str().unwrap(), &[], &args);
+    let (maker, reader) = (s.token("maker", None), s.token("reader", None));
+    let c = Client::new();
+    // The receiver's port, closed for now: the receiver is down.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let register = |base: String, token: String, body: Value| {
+        let (c, u) = (c.clone(), format!("{base}/hooks"));
+        async move { json_of(c.post(u).bearer_auth(token).json(&body).send().await.unwrap()).await }
+    };
+    let (st, e) =
+        register(s.url.clone(), reader.clone(), json!({"url": url, "on": "ingested", "dataset": "cars"})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
+    let (st, e) =
+        register(s.url.clone(), maker.clone(), json!({"url": "ftp://x", "on": "ingested", "dataset": "cars"})).await;
+    assert_eq!((st, e["error"]["code"].clone()), (StatusCode::BAD_REQUEST, json!("invalid_hook")));
+    let (st, e) = register(s.url.clone(), maker.clone(), json!({"url": url, "on": "prediction", "model": "car-price", "condition": {"output": "Price", "op": "~", "value": 1}})).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    let (st, hook) =
+        register(s.url.clone(), maker.clone(), json!({"url": url, "on": "ingested", "dataset": "cars"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{hook}");
+    let secret = hook["secret"].as_str().unwrap().to_string();
+    let id = hook["id"].as_str().unwrap().to_string();
+    let (_, shown) = json_of(c.get(s.at(&format!("/hooks/{id}"))).bearer_auth(&maker).send().await.unwrap()).await;
+    assert!(shown.get("secret").is_none(), "the secret is shown only once: {shown}");
+
+    let (st, _) = upload(&c, &s, &maker, "cars", "", "text/csv", csv("cars93.csv")).await;
+    assert_eq!(st, StatusCode::CREATED);
+    // Attempts fail while the receiver is down; each is logged.
+    let deliveries = |s_url: String| {
+        let (c, m, id) = (c.clone(), maker.clone(), id.clone());
+        async move { json_of(c.get(format!("{s_url}/hooks/{id}/deliveries")).bearer_auth(m).send().await.unwrap()).await.1 }
+    };
+    let mut failed_attempts = 0;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let d = deliveries(s.url.clone()).await;
+        failed_attempts = d["deliveries"][0]["attempts"].as_array().map(|a| a.len()).unwrap_or(0);
+        if failed_attempts >= 2 {
+            break;
+        }
+    }
+    assert!(failed_attempts >= 2, "no failed attempts logged");
+    // The server dies with the delivery pending; a new one carries on once the receiver is up.
+    unsafe_kill9(&mut s);
+    let s = Server::start(store.to_str().unwrap(), &[], &args);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(receiver(tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap(), tx));
+    let (head, body) = tokio::time::timeout(std::time::Duration::from_secs(30), rx.recv()).await.unwrap().unwrap();
+    let sig = head.lines().find_map(|l| l.strip_prefix("x-citizen-signature:")).unwrap().trim().to_string();
+    assert_eq!(sig, format!("sha256={}", hex(&host::lake::hooks::hmac_sha256(secret.as_bytes(), &body))));
+    assert_ne!(sig, format!("sha256={}", hex(&host::lake::hooks::hmac_sha256(b"wrong", &body))));
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!((v["on"].clone(), v["data"]["rows"].clone()), (json!("ingested"), json!(93)));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let d = deliveries(s.url.clone()).await;
+    let first = &d["deliveries"][0];
+    assert_eq!(first["state"], "delivered", "{d}");
+    let attempts = first["attempts"].as_array().unwrap();
+    assert!(
+        attempts.len() >= 3 && attempts[0]["error"].is_string() && attempts.last().unwrap()["status"] == 200,
+        "{d}"
+    );
+
+    // A prediction hook with a condition on an output.
+    let r = c
+        .post(s.at("/models/car-price/versions"))
+        .bearer_auth(&maker)
+        .header("content-type", "application/octet-stream")
+        .body(std::fs::read(repo().join("models/car-price.onnx")).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let (st, hook) = register(
+        s.url.clone(),
+        maker.clone(),
+        json!({"url": url, "on": "prediction", "model": "car-price", "condition": {"output": "Price", "op": ">", "value": 30}}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{hook}");
+    let rows = {
+        let t = String::from_utf8(csv("cars93.csv")).unwrap();
+        let o = citizen()
+            .args(["predict", "--model", "models/car-price.onnx", "--to", "jsonl", "data/cars93.csv"])
+            .output()
+            .unwrap();
+        let _ = t;
+        let all: Vec<Value> =
+            String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        all
+    };
+    let cheap = rows.iter().find(|r| r["predicted_Price"].as_f64().unwrap() < 20.0).unwrap().clone();
+    let dear = rows.iter().find(|r| r["predicted_Price"].as_f64().unwrap() > 35.0).unwrap().clone();
+    let strip = |mut r: Value| {
+        let o = r.as_object_mut().unwrap();
+        o.remove("predicted_Price");
+        o.remove("Price");
+        r
+    };
+    let (st, p) = json_of(
+        c.post(s.at("/models/car-price/predict"))
+            .bearer_auth(&maker)
+            .json(&json!([strip(cheap), strip(dear)]))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    let (_, body) = tokio::time::timeout(std::time::Duration::from_secs(15), rx.recv()).await.unwrap().unwrap();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["on"], "prediction");
+    let hits = v["data"]["predictions"].as_array().unwrap();
+    assert_eq!(hits.len(), 1, "{v}");
+    assert!(hits[0]["Price"].as_f64().unwrap() > 30.0);
+}

@@ -16,6 +16,7 @@
 //! unreferenced raw file that no reader follows.
 
 pub mod events;
+pub mod hooks;
 pub mod score;
 pub mod table;
 

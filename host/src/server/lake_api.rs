@@ -99,6 +99,8 @@ pub async fn ingest(
     let _ = tokio::fs::remove_dir_all(&dir).await;
     let record = result?;
     tracing::info!(dataset = %name, rows = record.rows, seq = record.seq, "file ingested");
+    let (hooks, data, n) = (state.hooks.clone(), serde_json::to_value(&record).unwrap_or_default(), name.clone());
+    tokio::spawn(async move { hooks.fire("ingested", Some(&n), None, data).await });
     Ok((StatusCode::CREATED, Json(record)).into_response())
 }
 
@@ -205,5 +207,116 @@ pub async fn score(
     };
     let report = state.lake.score(&name, &loaded.name, loaded.version, predictor).await.map_err(from_anyhow)?;
     tracing::info!(dataset = %name, model = %loaded.name, rescored = report.rescored, "dataset scored");
+    let data = serde_json::to_value(&report).unwrap_or_default();
+    state.hooks.fire("scored", Some(&name), Some(&loaded.name), data).await;
     Ok(Json(report).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NewHook {
+    url: String,
+    on: String,
+    #[serde(default)]
+    dataset: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    condition: Option<crate::lake::hooks::Condition>,
+}
+
+fn shown(h: &crate::lake::hooks::Hook) -> Value {
+    let mut v = serde_json::to_value(h).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("secret");
+    }
+    v
+}
+
+/// Registers a webhook; the answer holds its secret, shown only this once.
+pub async fn create_hook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let caller = state.auth.caller(&headers).await?;
+    caller.make()?;
+    let req: NewHook = super::api::json_body(&headers, body, 16 << 10).await?;
+    let bad = |m: String| ApiError::bad_request("invalid_hook", m);
+    if !(req.url.starts_with("http://") || req.url.starts_with("https://")) || reqwest::Url::parse(&req.url).is_err() {
+        return Err(bad(format!("url: {:?} is not an http:// or https:// URL", req.url)));
+    }
+    if !matches!(req.on.as_str(), "ingested" | "scored" | "prediction") {
+        return Err(bad(format!("on: {:?} is not an event; use ingested, scored or prediction", req.on)));
+    }
+    if req.dataset.is_none() && req.model.is_none() {
+        return Err(bad("name the dataset or the model the hook is for".into()));
+    }
+    if req.on == "prediction" && req.model.is_none() {
+        return Err(bad("a prediction hook needs a model".into()));
+    }
+    if req.on == "ingested" && req.dataset.is_none() {
+        return Err(bad("an ingested hook needs a dataset".into()));
+    }
+    if let Some(d) = &req.dataset {
+        name_ok(d)?;
+    }
+    if let Some(m) = &req.model {
+        super::registry::check_name("model", m)?;
+        caller.read(m)?;
+    }
+    if let Some(c) = &req.condition {
+        c.check().map_err(bad)?;
+    }
+    let hook = crate::lake::hooks::Hook {
+        id: String::new(),
+        url: req.url,
+        on: req.on,
+        dataset: req.dataset,
+        model: req.model,
+        condition: req.condition,
+        secret: String::new(),
+        owner: caller.id().into(),
+        created: 0,
+    };
+    let hook = state.hooks.register(hook).await?;
+    let mut v = shown(&hook);
+    v["secret"] = json!(hook.secret);
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+pub async fn list_hooks(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    state.auth.caller(&headers).await?.make()?;
+    Ok(Json(json!({"hooks": state.hooks.list().await?.iter().map(shown).collect::<Vec<_>>()})))
+}
+
+async fn hook_of(state: &AppState, headers: &HeaderMap, id: &str) -> ApiResult<crate::lake::hooks::Hook> {
+    state.auth.caller(headers).await?.make()?;
+    state.hooks.get(id).await?.ok_or_else(|| ApiError::not_found(format!("there is no hook {id:?}")))
+}
+
+pub async fn get_hook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(shown(&hook_of(&state, &headers, &id).await?)))
+}
+
+pub async fn delete_hook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    hook_of(&state, &headers, &id).await?;
+    state.hooks.delete(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn deliveries(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    hook_of(&state, &headers, &id).await?;
+    Ok(Json(json!({"hook": id, "deliveries": state.hooks.deliveries(&id).await?})))
 }

@@ -72,6 +72,8 @@ pub struct Config {
     /// server's local disk; default: `_wal` in a local store's folder, else
     /// `citizen-wal`).
     pub wal_dir: Option<PathBuf>,
+    /// The first retry of a failed webhook delivery waits this long; each next one twice as long.
+    pub hook_retry_base: Duration,
 }
 
 impl Default for Config {
@@ -88,6 +90,7 @@ impl Default for Config {
             web_dir: None,
             frame_ancestors: vec![],
             wal_dir: None,
+            hook_retry_base: Duration::from_secs(1),
         }
     }
 }
@@ -101,6 +104,7 @@ pub struct Inner {
     pub jobs: jobs::Jobs,
     pub lake: crate::lake::Lake,
     pub events: Arc<crate::lake::events::EventLog>,
+    pub hooks: Arc<crate::lake::hooks::Hooks>,
 }
 
 /// What every handler sees.
@@ -125,6 +129,7 @@ impl AppState {
         });
         AppState(Arc::new(Inner {
             lake: crate::lake::Lake::new(store.clone()),
+            hooks: Arc::new(crate::lake::hooks::Hooks::new(store.clone(), config.hook_retry_base)),
             events: Arc::new(crate::lake::events::EventLog::new(wal, store.clone())),
             models: Models::new(Registry::new(store.clone())),
             auth: Auth::new(store.clone()),
@@ -174,6 +179,9 @@ pub fn router(state: AppState) -> Router {
         .route("/datasets/{name}/events", post(lake_api::append_events).get(lake_api::read_events))
         .route("/datasets/{name}/table", get(lake_api::table))
         .route("/datasets/{name}/score", post(lake_api::score))
+        .route("/hooks", get(lake_api::list_hooks).post(lake_api::create_hook))
+        .route("/hooks/{id}", get(lake_api::get_hook).delete(lake_api::delete_hook))
+        .route("/hooks/{id}/deliveries", get(lake_api::deliveries))
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", delete(revoke_token))
         .route("/v2", get(oip::server_metadata))
@@ -314,6 +322,7 @@ pub async fn serve(config: Config) -> Result<()> {
     tokio::spawn(jobs::recover(state.clone()));
     state.events.recover().await?;
     tokio::spawn(state.events.clone().flusher());
+    tokio::spawn(state.hooks.clone().worker());
     // The one line on standard output: tests and scripts read the address from it.
     println!("citizen serve: listening on http://{addr} (store: {})", state.store.location);
     use std::io::Write as _;
