@@ -389,6 +389,27 @@ async fn score_a_dataset_and_refresh_only_changed_rows() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!((r["rescored"].clone(), r["unchanged"].clone()), (json!(0), json!(93)));
+
+    // Train on the dataset in the background; the winner is published.
+    let job = json!({"dataset": "cars", "target": "Price", "name": "cars-price", "alias": "prod",
+                     "time_budget_secs": 3, "exclude": ["Min.Price", "Max.Price"]});
+    let r = c.post(s.at("/train")).bearer_auth(&reader).json(&job).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (st, j) = json_of(c.post(s.at("/train")).bearer_auth(&maker).json(&job).send().await.unwrap()).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{j}");
+    let id = j["id"].as_str().unwrap().to_string();
+    let mut last = Value::Null;
+    for _ in 0..120 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        last = json_of(c.get(s.at(&format!("/train/{id}"))).bearer_auth(&maker).send().await.unwrap()).await.1;
+        if last["state"] == "succeeded" || last["state"] == "failed" {
+            break;
+        }
+    }
+    assert_eq!((last["state"].clone(), last["version"].clone()), (json!("succeeded"), json!(1)), "{last}");
+    assert!(!last["lines"].as_array().unwrap().is_empty());
+    let (st, r) = score(maker.clone(), json!({"model": "cars-price", "version": "prod"})).await;
+    assert_eq!((st, r["rescored"].clone()), (StatusCode::OK, json!(93)), "{r}");
 }
 
 /// A webhook receiver on 127.0.0.1: answers 200 and hands over (headers, body).

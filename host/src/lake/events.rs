@@ -129,8 +129,12 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// The events of a local log file: (seq, line). A torn or unreadable last line is dropped.
-fn read_log(path: &Path) -> Result<(Vec<(u64, Vec<u8>)>, u64)> {
+/// Events of a log file: (sequence number, line without its newline).
+type Lines = Vec<(u64, Vec<u8>)>;
+
+/// The events of a local log file, and the length of its good part. A torn
+/// or unreadable last line is dropped.
+fn read_log(path: &Path) -> Result<(Lines, u64)> {
     let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut r = std::io::BufReader::new(f);
     let mut out = Vec::new();

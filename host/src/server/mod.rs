@@ -15,6 +15,7 @@ pub mod models;
 pub mod oip;
 pub mod registry;
 pub mod store;
+pub mod train_jobs;
 
 pub use crate::http::{error, metrics};
 
@@ -179,6 +180,8 @@ pub fn router(state: AppState) -> Router {
         .route("/datasets/{name}/events", post(lake_api::append_events).get(lake_api::read_events))
         .route("/datasets/{name}/table", get(lake_api::table))
         .route("/datasets/{name}/score", post(lake_api::score))
+        .route("/train", post(train_jobs::submit))
+        .route("/train/{id}", get(train_jobs::get))
         .route("/hooks", get(lake_api::list_hooks).post(lake_api::create_hook))
         .route("/hooks/{id}", get(lake_api::get_hook).delete(lake_api::delete_hook))
         .route("/hooks/{id}/deliveries", get(lake_api::deliveries))
@@ -321,6 +324,9 @@ pub async fn serve(config: Config) -> Result<()> {
     let addr = listener.local_addr()?;
     tokio::spawn(jobs::recover(state.clone()));
     state.events.recover().await?;
+    if let Err(e) = train_jobs::sweep(&state, config.job_stale_after).await {
+        tracing::warn!("looking for abandoned training jobs: {e:#}");
+    }
     tokio::spawn(state.events.clone().flusher());
     tokio::spawn(state.hooks.clone().worker());
     // The one line on standard output: tests and scripts read the address from it.
