@@ -48,18 +48,18 @@ pub fn cell_text(c: &Cell, kind: ColumnType) -> String {
     }
 }
 
-fn column_array(table: &Table, i: usize, kind: ColumnType) -> ArrayRef {
-    let cells = table.rows().map(|r| &r[i]);
+fn column_array(table: &Table, i: usize, kind: ColumnType, keep: &[usize]) -> ArrayRef {
+    let cells = keep.iter().map(|&r| &table.row(r)[i]);
     match kind {
         ColumnType::Number => {
-            let mut b = Float64Builder::with_capacity(table.len());
+            let mut b = Float64Builder::with_capacity(keep.len());
             for c in cells {
                 b.append_option(c.as_f64());
             }
             Arc::new(b.finish())
         }
         ColumnType::Boolean => {
-            let mut b = BooleanBuilder::with_capacity(table.len());
+            let mut b = BooleanBuilder::with_capacity(keep.len());
             for c in cells {
                 b.append_option(match c {
                     Cell::Bool(x) => Some(*x),
@@ -111,7 +111,12 @@ pub fn read_parquet(bytes: bytes::Bytes) -> Result<RecordBatch> {
 }
 
 /// A dataset's rows merged into one table over the union of columns.
-fn gather(parts: Vec<Table>) -> Table {
+fn gather(mut parts: Vec<Table>) -> Table {
+    if parts.len() == 1
+        && let Some(only) = parts.pop()
+    {
+        return only;
+    }
     let mut columns: Vec<String> = Vec::new();
     for p in &parts {
         for c in p.columns() {
@@ -203,16 +208,12 @@ impl Lake {
                     }
                 }
             }
-            let mut rows = Table::new(table.columns().to_vec());
-            for &i in &keep {
-                let _ = rows.push_row(table.row(i).to_vec());
-            }
             let kind = |c: &str| schema.iter().find(|s| s.name == c).map(|s| s.kind).unwrap_or(ColumnType::Text);
             let mut fields = Vec::new();
             let mut arrays = Vec::new();
-            for (i, c) in rows.columns().iter().enumerate() {
+            for (i, c) in table.columns().iter().enumerate() {
                 fields.push(Field::new(c, data_type(kind(c)), true));
-                arrays.push(column_array(&rows, i, kind(c)));
+                arrays.push(column_array(&table, i, kind(c), &keep));
             }
             let (mut kb, mut hb) = (StringBuilder::new(), StringBuilder::new());
             for &i in &keep {
@@ -228,7 +229,7 @@ impl Lake {
             let bytes = write_parquet(&batch, &file)?;
             let info = TableInfo {
                 rows: keep.len() as u64,
-                schema: rows.columns().iter().map(|c| Column { name: c.clone(), kind: kind(c) }).collect(),
+                schema: table.columns().iter().map(|c| Column { name: c.clone(), kind: kind(c) }).collect(),
                 ingest_seq,
                 events_through,
                 built: crate::server::registry::now(),
