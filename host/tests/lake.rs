@@ -124,6 +124,9 @@ async fn datasets_ingest_csv_and_parquet_and_refuse_bad_input() {
     // Unknown dataset, roles.
     let (st, e) = dataset(&c, &s, &reader, "nope").await;
     assert_eq!(st, StatusCode::NOT_FOUND, "{e}");
+    let r = c.get(s.at("/datasets/nope/events?after=0")).bearer_auth(&reader).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(!store.join("_wal/nope").exists(), "looking at a dataset must not start a stream");
     let (st, e) = upload(&c, &s, &reader, "people", "", "text/csv", b"a,b\n1,x\n".to_vec()).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{e}");
     let r =

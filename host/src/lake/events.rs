@@ -229,16 +229,61 @@ impl EventLog {
         rx.await.map_err(|_| anyhow!("the event writer of {name} stopped"))?.map_err(|e| anyhow!(e))
     }
 
+    /// The stream of a dataset that has one on this server (in memory or
+    /// on disk); reading never starts a stream.
+    async fn existing(&self, name: &str) -> Result<Option<Arc<Stream>>> {
+        if self.streams.lock().await.contains_key(name) || self.dir.join(name).is_dir() {
+            return Ok(Some(self.stream(name).await?));
+        }
+        Ok(None)
+    }
+
     /// The highest acknowledged sequence number of a dataset (0: none).
     pub async fn last_seq(&self, name: &str) -> Result<u64> {
-        Ok(self.stream(name).await?.committed.load(Ordering::Acquire))
+        match self.existing(name).await? {
+            Some(s) => Ok(s.committed.load(Ordering::Acquire)),
+            None => Ok(self.lake.event_segments(name).await?.last().map(|s| s.1).unwrap_or(0)),
+        }
     }
 
     /// Events after `after`, at most `limit`, in order: from the store, then this server's disk.
     pub async fn read(&self, name: &str, after: u64, limit: usize) -> Result<Vec<Value>> {
-        let s = self.stream(name).await?;
+        let Some(s) = self.existing(name).await? else {
+            // No stream on this server: what is in the store.
+            return self.read_store(name, after, limit, u64::MAX).await.map(|(out, _)| out);
+        };
         let _shared = s.moving.read().await;
         let committed = s.committed.load(Ordering::Acquire);
+        let (mut out, mut next) = self.read_store(name, after, limit, committed).await?;
+        let mut local: Vec<(u64, PathBuf)> = Vec::new();
+        for e in std::fs::read_dir(&s.dir)?.flatten() {
+            let f = e.file_name().to_string_lossy().into_owned();
+            let first = parse_segment(&f).map(|x| x.0).or_else(|| f.strip_suffix(".open")?.parse().ok());
+            if let Some(first) = first {
+                local.push((first, e.path()));
+            }
+        }
+        local.sort();
+        for (_, p) in local {
+            if out.len() >= limit {
+                break;
+            }
+            let Ok((events, _)) = read_log(&p) else { continue };
+            for (seq, line) in events {
+                if out.len() >= limit || seq > committed {
+                    break;
+                }
+                if seq > next {
+                    next = seq;
+                    out.push(serde_json::from_slice(&line)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Events after `after` from the store's segments, at most `limit`, up to `committed`.
+    async fn read_store(&self, name: &str, after: u64, limit: usize, committed: u64) -> Result<(Vec<Value>, u64)> {
         let mut out: Vec<Value> = Vec::new();
         let mut next = after;
         let take = |line: &[u8], out: &mut Vec<Value>, next: &mut u64| -> Result<()> {
@@ -264,30 +309,7 @@ impl EventLog {
                 }
             }
         }
-        let mut local: Vec<(u64, PathBuf)> = Vec::new();
-        for e in std::fs::read_dir(&s.dir)?.flatten() {
-            let f = e.file_name().to_string_lossy().into_owned();
-            let first = parse_segment(&f).map(|x| x.0).or_else(|| f.strip_suffix(".open")?.parse().ok());
-            if let Some(first) = first {
-                local.push((first, e.path()));
-            }
-        }
-        local.sort();
-        for (_, p) in local {
-            if out.len() >= limit {
-                break;
-            }
-            let Ok((events, _)) = read_log(&p) else { continue };
-            for (seq, line) in events {
-                if out.len() >= limit || seq > committed {
-                    break;
-                }
-                if seq > next {
-                    take(&line, &mut out, &mut next)?;
-                }
-            }
-        }
-        Ok(out)
+        Ok((out, next))
     }
 
     /// Moves closed segments to the store, every half second.
