@@ -78,6 +78,21 @@ async fn datasets_ingest_csv_and_parquet_and_refuse_bad_input() {
     let (_, list) = json_of(c.get(s.at("/datasets")).bearer_auth(&reader).send().await.unwrap()).await;
     assert_eq!(list["datasets"].as_array().unwrap().len(), 6);
 
+    // The command line, through the server.
+    let o = citizen()
+        .args(["ingest", "data/iris.csv", "--dataset", "iris-cli", "--server", &s.url, "--token", &maker])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rec: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((rec["rows"].clone(), rec["source"].clone()), (json!(150), json!("iris.csv")));
+    let o = citizen()
+        .args(["ingest", "data/cars93.csv", "--dataset", "iris-cli", "--server", &s.url, "--token", &maker])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("schema differs"), "{}", String::from_utf8_lossy(&o.stderr));
+
     // JSON array and JSON Lines.
     let (st, rec) =
         upload(&c, &s, &maker, "people", "", "application/json", br#"[{"a":1,"b":"x"},{"a":2,"b":"y"}]"#.to_vec())
