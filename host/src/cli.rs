@@ -25,8 +25,15 @@ enum Command {
     /// Train the best model for a column of a table in a time budget and
     /// write it as one self-describing ONNX file.
     Train {
-        /// The table: .csv, .jsonl/.ndjson, .json or .parquet.
-        data: PathBuf,
+        /// The table: .csv, .jsonl/.ndjson, .json or .parquet (or --dataset).
+        #[arg(required_unless_present = "dataset")]
+        data: Option<PathBuf>,
+        /// Train on a dataset's curated table in the store (--store) instead of a file.
+        #[arg(long, conflicts_with = "data")]
+        dataset: Option<String>,
+        /// The store holding --dataset.
+        #[arg(long, env = "CITIZEN_STORE", default_value = "citizen-store")]
+        store: String,
         /// The column to predict.
         #[arg(long)]
         target: String,
@@ -101,6 +108,12 @@ enum Command {
         /// An origin allowed to embed the web app as a tab, e.g. https://teams.example.com (repeat).
         #[arg(long = "frame-ancestor")]
         frame_ancestors: Vec<String>,
+        /// Where event streams are logged (local disk) before they reach the store.
+        #[arg(long)]
+        wal_dir: Option<PathBuf>,
+        /// The first retry of a failed webhook delivery, in milliseconds (then doubling).
+        #[arg(long, default_value_t = 1000)]
+        hook_retry_ms: u64,
     },
     /// Publish a model file as the next version of a model in the registry.
     Publish {
@@ -112,6 +125,36 @@ enum Command {
         /// Also point this alias (e.g. prod) at the new version.
         #[arg(long)]
         alias: Option<String>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Land a CSV, JSON Lines, JSON or Parquet file in a dataset of the lake
+    /// (raw and immutable, with an ingest record), then refresh its curated table.
+    Ingest {
+        /// The file: .csv, .jsonl/.ndjson, .json or .parquet.
+        file: PathBuf,
+        #[arg(long)]
+        dataset: String,
+        /// The row key column (set by the dataset's first file); default: a hash of each row.
+        #[arg(long)]
+        key: Option<String>,
+        /// Accept a file whose columns or types differ from the dataset's (recorded).
+        #[arg(long)]
+        allow_schema_change: bool,
+        /// This file replaces the dataset's earlier files.
+        #[arg(long)]
+        replace: bool,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Score a dataset's curated table with a model: the outputs as new
+    /// columns of a scored table; a refresh predicts only new or changed rows.
+    Score {
+        #[arg(long)]
+        dataset: String,
+        /// MODEL, MODEL:ALIAS or MODEL@VERSION.
+        #[arg(long)]
+        model: String,
         #[command(flatten)]
         target: Target,
     },
@@ -178,9 +221,41 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Train { data, target, task, time_budget, metric, exclude, seed, output, name, no_refit } => {
-            train(&data, target, task, &time_budget, metric, exclude, seed, output, name, !no_refit)
+        Command::Train {
+            data,
+            dataset,
+            store,
+            target,
+            task,
+            time_budget,
+            metric,
+            mut exclude,
+            seed,
+            output,
+            name,
+            no_refit,
+        } => match (data, dataset) {
+            (Some(data), _) => train(&data, target, task, &time_budget, metric, exclude, seed, output, name, !no_refit),
+            (None, Some(dataset)) => {
+                let dir = crate::lake::table::tempdir("train")?;
+                let file = dir.join(format!("{dataset}.parquet"));
+                let lake = crate::lake::Lake::new(host_server::store::Store::open(&store)?);
+                let (info, bytes) = runtime()?.block_on(lake.table_bytes(&dataset))?;
+                std::fs::write(&file, &bytes)?;
+                eprintln!("Dataset {dataset}: curated table of {} rows", info.rows);
+                exclude.extend([crate::lake::table::KEY.to_string(), crate::lake::table::HASH.to_string()]);
+                let output =
+                    output.or_else(|| Some(PathBuf::from(format!("{dataset}-{}.onnx", target.to_lowercase()))));
+                let r = train(&file, target, task, &time_budget, metric, exclude, seed, output, name, !no_refit);
+                let _ = std::fs::remove_dir_all(&dir);
+                r
+            }
+            (None, None) => bail!("give a table file or --dataset NAME"),
+        },
+        Command::Ingest { file, dataset, key, allow_schema_change, replace, target } => {
+            ingest(&file, &dataset, crate::lake::IngestOptions { key, allow_schema_change, replace }, target)
         }
+        Command::Score { dataset, model, target } => score(&dataset, &model, target),
         Command::Inspect { model, json } => inspect(&model, json),
         Command::Predict { files, engine } => predict(&files, engine),
         Command::Serve {
@@ -192,6 +267,8 @@ fn run(cli: Cli) -> Result<()> {
             job_stale_secs,
             web_dir,
             frame_ancestors,
+            wal_dir,
+            hook_retry_ms,
         } => {
             for origin in &frame_ancestors {
                 host_server::check_frame_ancestor(origin).map_err(anyhow::Error::msg)?;
@@ -213,6 +290,8 @@ fn run(cli: Cli) -> Result<()> {
                 job_stale_after: std::time::Duration::from_secs(job_stale_secs),
                 web_dir,
                 frame_ancestors,
+                wal_dir,
+                hook_retry_base: std::time::Duration::from_millis(hook_retry_ms),
                 ..Default::default()
             };
             init_logging();
@@ -528,6 +607,116 @@ fn publish(path: &Path, name: Option<String>, alias: Option<String>, target: Tar
     };
     let alias = alias.map(|a| format!(" (alias {a})")).unwrap_or_default();
     println!("Published {name} version {version}{alias} to {location}");
+    Ok(())
+}
+
+/// A server's JSON answer, or its error message.
+async fn call(r: reqwest::RequestBuilder, server: &str) -> Result<serde_json::Value> {
+    let r = r.send().await.with_context(|| format!("calling {server}"))?;
+    let status = r.status();
+    let body: serde_json::Value = r.json().await.with_context(|| format!("reading the answer of {server}"))?;
+    if !status.is_success() {
+        bail!("{server} refused ({status}): {}", body["error"]["message"].as_str().unwrap_or("no reason given"));
+    }
+    Ok(body)
+}
+
+fn ingest(file: &Path, dataset: &str, opts: crate::lake::IngestOptions, target: Target) -> Result<()> {
+    let rt = runtime()?;
+    let source = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = file.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    match (target.server, target.store) {
+        (Some(server), _) => {
+            let token = target.token.ok_or_else(|| anyhow!("--server needs --token (or CITIZEN_TOKEN)"))?;
+            let ct = match ext.as_str() {
+                "csv" => "text/csv",
+                "jsonl" | "ndjson" => "application/x-ndjson",
+                "json" => "application/json",
+                "parquet" | "pq" => "application/vnd.apache.parquet",
+                _ => bail!("{}: citizen ingests .csv, .jsonl, .ndjson, .json and .parquet files", file.display()),
+            };
+            let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let mut url = reqwest::Url::parse(&format!("{}/datasets/{dataset}/files", server.trim_end_matches('/')))?;
+            url.query_pairs_mut().append_pair("filename", &source);
+            if let Some(k) = &opts.key {
+                url.query_pairs_mut().append_pair("key", k);
+            }
+            if opts.allow_schema_change {
+                url.query_pairs_mut().append_pair("allow_schema_change", "true");
+            }
+            if opts.replace {
+                url.query_pairs_mut().append_pair("replace", "true");
+            }
+            let c = reqwest::Client::new();
+            let body =
+                rt.block_on(call(c.post(url).bearer_auth(token).header("content-type", ct).body(bytes), &server))?;
+            println!("{}", serde_json::to_string_pretty(&body)?);
+        }
+        (None, store) => {
+            let store = store.unwrap_or_else(|| "citizen-store".into());
+            let lake = crate::lake::Lake::new(host_server::store::Store::open(&store)?);
+            let t = std::time::Instant::now();
+            let record = rt.block_on(lake.ingest(dataset, file, &source, "cli", &opts))?.map_err(|e| match e {
+                crate::lake::LakeError::SchemaChanged { message, .. } => anyhow!(message),
+                other => anyhow!(other.to_string()),
+            })?;
+            let landed = t.elapsed();
+            let info = rt.block_on(lake.curate(dataset))?;
+            eprintln!(
+                "Ingested {source} into {dataset} (ingest {}: {} rows, {} bytes, sha256 {}) in {:.3} s; curated table: {} rows, {} Parquet bytes, {:.3} s in all",
+                record.seq,
+                record.rows,
+                record.bytes,
+                &record.sha256[..16],
+                landed.as_secs_f64(),
+                info.rows,
+                info.parquet_bytes,
+                t.elapsed().as_secs_f64()
+            );
+            println!("{}", serde_json::to_string_pretty(&record)?);
+        }
+    }
+    Ok(())
+}
+
+/// `MODEL`, `MODEL:ALIAS` or `MODEL@VERSION` as (name, version reference).
+fn model_and_version(spec: &str) -> (String, Option<String>) {
+    match spec.split_once([':', '@']) {
+        Some((m, v)) => (m.to_string(), Some(v.to_string())),
+        None => (spec.to_string(), None),
+    }
+}
+
+fn score(dataset: &str, model: &str, target: Target) -> Result<()> {
+    let rt = runtime()?;
+    let (name, version) = model_and_version(model);
+    let report = match (target.server, target.store) {
+        (Some(server), _) => {
+            let token = target.token.ok_or_else(|| anyhow!("--server needs --token (or CITIZEN_TOKEN)"))?;
+            let url = format!("{}/datasets/{dataset}/score", server.trim_end_matches('/'));
+            let c = reqwest::Client::new();
+            rt.block_on(call(
+                c.post(url).bearer_auth(token).json(&serde_json::json!({"model": name, "version": version})),
+                &server,
+            ))?
+        }
+        (None, store) => {
+            let store = host_server::store::Store::open(&store.unwrap_or_else(|| "citizen-store".into()))?;
+            let models = host_server::models::Models::new(host_server::registry::Registry::new(store.clone()));
+            let lake = crate::lake::Lake::new(store);
+            let r = rt.block_on(async {
+                let vref = host_server::api::model_ref(&name, version.as_deref()).map_err(|e| anyhow!(e.message))?;
+                let loaded = models.get(&name, &vref).await.map_err(|e| anyhow!(e.message))?;
+                let predictor: std::sync::Arc<dyn crate::batch::Predictor + Send> = match loaded.ort().await {
+                    Ok(o) => o,
+                    Err(_) => std::sync::Arc::new(loaded.model.clone()),
+                };
+                lake.score(dataset, &loaded.name, loaded.version, predictor).await
+            })?;
+            serde_json::to_value(r)?
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
 }
 

@@ -17,6 +17,8 @@ pub mod edge;
 pub mod files;
 pub mod http;
 #[cfg(feature = "cloud")]
+pub mod lake;
+#[cfg(feature = "cloud")]
 pub mod openapi;
 #[cfg(feature = "cloud")]
 pub mod ort_engine;

@@ -298,8 +298,13 @@ async fn predict(
             }
             .map_err(ApiError::input)?;
             state.metrics.rows(&l.name, rows);
-            Ok(Json(json!({ "model": l.name, "version": l.version, "predictions": prediction.json_rows() }))
-                .into_response())
+            let predictions = prediction.json_rows();
+            if state.hooks.may_want_predictions(&l.name) {
+                let rows2: Vec<Value> = predictions.iter().cloned().map(Value::Object).collect();
+                let (hooks, name2, v) = (state.hooks.clone(), l.name.clone(), l.version);
+                tokio::spawn(async move { hooks.predictions(&name2, v, &rows2).await });
+            }
+            Ok(Json(json!({ "model": l.name, "version": l.version, "predictions": predictions })).into_response())
         }
     }
 }

@@ -10,10 +10,12 @@
 pub mod api;
 pub mod auth;
 pub mod jobs;
+pub mod lake_api;
 pub mod models;
 pub mod oip;
 pub mod registry;
 pub mod store;
+pub mod train_jobs;
 
 pub use crate::http::{error, metrics};
 
@@ -67,6 +69,12 @@ pub struct Config {
     /// Origins allowed to embed the web app in a frame (a Teams-like host
     /// showing it as a tab), besides the server's own.
     pub frame_ancestors: Vec<String>,
+    /// Where event streams are logged before they reach the store (the
+    /// server's local disk; default: `_wal` in a local store's folder, else
+    /// `citizen-wal`).
+    pub wal_dir: Option<PathBuf>,
+    /// The first retry of a failed webhook delivery waits this long; each next one twice as long.
+    pub hook_retry_base: Duration,
 }
 
 impl Default for Config {
@@ -82,6 +90,8 @@ impl Default for Config {
             job_stale_after: Duration::from_secs(30),
             web_dir: None,
             frame_ancestors: vec![],
+            wal_dir: None,
+            hook_retry_base: Duration::from_secs(1),
         }
     }
 }
@@ -93,6 +103,9 @@ pub struct Inner {
     pub auth: Auth,
     pub metrics: Arc<Metrics>,
     pub jobs: jobs::Jobs,
+    pub lake: crate::lake::Lake,
+    pub events: Arc<crate::lake::events::EventLog>,
+    pub hooks: Arc<crate::lake::hooks::Hooks>,
 }
 
 /// What every handler sees.
@@ -108,7 +121,17 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(config: Config, store: Store) -> AppState {
+        let wal = config.wal_dir.clone().unwrap_or_else(|| {
+            if store.location.contains("://") {
+                PathBuf::from("citizen-wal")
+            } else {
+                PathBuf::from(&store.location).join("_wal")
+            }
+        });
         AppState(Arc::new(Inner {
+            lake: crate::lake::Lake::new(store.clone()),
+            hooks: Arc::new(crate::lake::hooks::Hooks::new(store.clone(), config.hook_retry_base)),
+            events: Arc::new(crate::lake::events::EventLog::new(wal, store.clone())),
             models: Models::new(Registry::new(store.clone())),
             auth: Auth::new(store.clone()),
             metrics: Arc::new(Metrics::new()),
@@ -151,6 +174,17 @@ pub fn router(state: AppState) -> Router {
         .route("/jobs/{id}", get(jobs::get).delete(jobs::cancel))
         .route("/jobs/{id}/result", get(jobs::result))
         .route("/jobs/{id}/errors", get(jobs::errors))
+        .route("/datasets", get(lake_api::list))
+        .route("/datasets/{name}", get(lake_api::get))
+        .route("/datasets/{name}/files", post(lake_api::ingest))
+        .route("/datasets/{name}/events", post(lake_api::append_events).get(lake_api::read_events))
+        .route("/datasets/{name}/table", get(lake_api::table))
+        .route("/datasets/{name}/score", post(lake_api::score))
+        .route("/train", post(train_jobs::submit))
+        .route("/train/{id}", get(train_jobs::get))
+        .route("/hooks", get(lake_api::list_hooks).post(lake_api::create_hook))
+        .route("/hooks/{id}", get(lake_api::get_hook).delete(lake_api::delete_hook))
+        .route("/hooks/{id}/deliveries", get(lake_api::deliveries))
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", delete(revoke_token))
         .route("/v2", get(oip::server_metadata))
@@ -289,6 +323,12 @@ pub async fn serve(config: Config) -> Result<()> {
         tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("listening on {}", config.addr))?;
     let addr = listener.local_addr()?;
     tokio::spawn(jobs::recover(state.clone()));
+    state.events.recover().await?;
+    if let Err(e) = train_jobs::sweep(&state, config.job_stale_after).await {
+        tracing::warn!("looking for abandoned training jobs: {e:#}");
+    }
+    tokio::spawn(state.events.clone().flusher());
+    tokio::spawn(state.hooks.clone().worker());
     // The one line on standard output: tests and scripts read the address from it.
     println!("citizen serve: listening on http://{addr} (store: {})", state.store.location);
     use std::io::Write as _;
