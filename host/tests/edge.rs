@@ -262,9 +262,10 @@ async fn a_call_over_its_fuel_or_memory_is_a_clear_error_and_the_edge_keeps_serv
     }
     drop(e);
 
-    // 32 MiB holds a model and a few rows, not 28,000 rows.
+    // 32 MiB holds a model and a few rows, not the 29 MB of 186,000 rows
+    // (and their output) in the instance's memory.
     let e = Edge::start(&["--model", "car-price=models/car-price-gbr.onnx", "--memory-mib", "32"]);
-    let r = post(&c, e.at("/models/car-price/predict"), None, "text/csv", many_cars(300)).await;
+    let r = post(&c, e.at("/models/car-price/predict"), None, "text/csv", many_cars(2000)).await;
     let (st, err) = json_of(r).await;
     assert_eq!((st, err["error"]["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("limit_exceeded")));
     assert!(err["error"]["message"].as_str().unwrap().contains("memory limit (32 MiB)"), "{err}");

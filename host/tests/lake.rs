@@ -595,4 +595,17 @@ async fn webhooks_are_signed_retried_and_survive_a_restart() {
     let hits = v["data"]["predictions"].as_array().unwrap();
     assert_eq!(hits.len(), 1, "{v}");
     assert!(hits[0]["Price"].as_f64().unwrap() > 30.0);
+
+    // Events are new data too: once their segment is in the store, the
+    // dataset's `ingested` hook hears of them, with their sequence numbers.
+    let events =
+        [json!({"Make": "Ada", "Price": 1}), json!({"Make": "Bea", "Price": 2}), json!({"Make": "Cy", "Price": 3})];
+    let r = c.post(s.at("/datasets/cars/events")).bearer_auth(&maker).json(&events).send().await.unwrap();
+    let (st, ack) = json_of(r).await;
+    assert_eq!(st, StatusCode::CREATED, "{ack}");
+    let (_, body) = tokio::time::timeout(std::time::Duration::from_secs(30), rx.recv()).await.unwrap().unwrap();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["on"], "ingested", "{v}");
+    let want = json!({"first_seq": ack["first_seq"], "last_seq": ack["last_seq"], "count": 3});
+    assert_eq!(v["data"]["events"], want, "{v}");
 }

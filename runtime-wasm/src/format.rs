@@ -91,9 +91,89 @@ pub fn read_table(bytes: &[u8], format: Format) -> Result<Table, Error> {
 
 /// Predicts a whole file: the input rows with the output columns appended.
 pub fn predict_file(model: &Model, input: &[u8], from: Format, to: Format) -> Result<Vec<u8>, Error> {
+    if (from, to) == (Format::Csv, Format::Csv) {
+        return predict_csv(model, input);
+    }
     let table = read_table(input, from)?;
     let prediction = model.predict(&table)?;
     write(input, from, &table, &prediction, to)
+}
+
+/// Rows [`predict_file`] reads, predicts and writes together for CSV.
+const CSV_CHUNK_ROWS: usize = 2048;
+
+/// CSV to CSV in chunks of rows: one table refilled in place, each record
+/// written back as read with the outputs appended. The same bytes and the
+/// same errors as reading the file whole (rows are predicted independently;
+/// row errors are gathered from every chunk, numbered in the file, at most
+/// 1,000 as `Table`'s encoder keeps), with memory that follows the chunk,
+/// not the file, and without a text copy of every cell.
+fn predict_csv(model: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut rows = manifest::CsvRows::new(input).map_err(Error::Input)?;
+    let columns = rows.columns().to_vec();
+    let mut table = Table::new(columns.clone());
+    let mut records: Vec<csv::StringRecord> = Vec::new();
+    let mut out: Option<CsvOut<Vec<u8>>> = None;
+    let mut problems: Vec<manifest::RowError> = Vec::new();
+    let mut before = 0;
+    loop {
+        let mut n = 0;
+        let mut end = false;
+        while n < CSV_CHUNK_ROWS {
+            if records.len() == n {
+                records.push(csv::StringRecord::new());
+            }
+            match rows.read_record(&mut records[n]).map_err(Error::Input)? {
+                manifest::CsvRecord::Row => table.set_csv_record(n, &records[n]),
+                manifest::CsvRecord::Bad(reason) => return Err(Error::Input(manifest::Error::Input(reason))),
+                manifest::CsvRecord::End => {
+                    end = true;
+                    break;
+                }
+            }
+            n += 1;
+        }
+        table.truncate(n);
+        if n > 0 || out.is_none() {
+            // Once a row is refused, later chunks are only checked.
+            let checked = if problems.is_empty() {
+                model.predict(&table).map(Some)
+            } else {
+                model.interface().prepare(&table).map(|_| None)
+            };
+            match checked {
+                Ok(Some(p)) => {
+                    let p = rename_outputs(&columns, &p);
+                    let w = match &mut out {
+                        Some(w) => w,
+                        None => {
+                            let mut w = CsvOut::new(Vec::with_capacity(input.len() + input.len() / 4));
+                            w.header(&columns, &p)?;
+                            out.insert(w)
+                        }
+                    };
+                    for (r, record) in records[..n].iter_mut().enumerate() {
+                        w.csv_row(record, &p, r)?;
+                    }
+                }
+                Ok(None) => {}
+                Err(Error::Input(manifest::Error::Rows(errors))) => {
+                    let room = 1000usize.saturating_sub(problems.len());
+                    problems
+                        .extend(errors.into_iter().take(room).map(|e| manifest::RowError { row: e.row + before, ..e }));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        before += n;
+        if end {
+            break;
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Input(manifest::Error::Rows(problems)));
+    }
+    out.map(CsvOut::into_inner).unwrap_or_else(|| Ok(Vec::new()))
 }
 
 /// Writes the input rows followed by the prediction's columns. An output
@@ -278,4 +358,69 @@ fn write_csv(input: &[u8], from: Format, table: &Table, p: &Prediction) -> Resul
         }
     }
     w.into_inner()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(file: &str) -> Model {
+        let path = format!("{}/../models/{file}", env!("CARGO_MANIFEST_DIR"));
+        Model::load(&std::fs::read(&path).unwrap()).unwrap()
+    }
+
+    /// cars93's rows repeated to `rows` rows (several chunks and a part).
+    fn cars(rows: usize) -> String {
+        let text = std::fs::read_to_string(format!("{}/../data/cars93.csv", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let mut lines = text.lines();
+        let header = lines.next().unwrap();
+        let body: Vec<&str> = lines.collect();
+        let mut out = format!("{header}\n");
+        for i in 0..rows {
+            out.push_str(body[i % body.len()]);
+            out.push('\n');
+        }
+        out
+    }
+
+    /// What reading the file whole gives: the table, its prediction, the writer.
+    fn whole(m: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
+        let table = read_table(input, Format::Csv)?;
+        write(input, Format::Csv, &table, &m.predict(&table)?, Format::Csv)
+    }
+
+    #[test]
+    fn csv_in_chunks_writes_the_bytes_of_the_whole_file() {
+        for file in ["car-price-gbr.onnx", "car-price.onnx"] {
+            let m = model(file);
+            for rows in [0, 1, CSV_CHUNK_ROWS, 2 * CSV_CHUNK_ROWS + 17] {
+                let input = cars(rows);
+                let chunked = predict_file(&m, input.as_bytes(), Format::Csv, Format::Csv).unwrap();
+                assert_eq!(chunked, whole(&m, input.as_bytes()).unwrap(), "{file}, {rows} rows");
+                assert_eq!(chunked.iter().filter(|&&b| b == b'\n').count(), rows + 1);
+            }
+        }
+    }
+
+    #[test]
+    fn csv_in_chunks_names_bad_rows_of_every_chunk_as_the_whole_file_does() {
+        let m = model("car-price-gbr.onnx");
+        let mut lines: Vec<String> = cars(3 * CSV_CHUNK_ROWS).lines().map(String::from).collect();
+        for row in [3, CSV_CHUNK_ROWS + 5, 3 * CSV_CHUNK_ROWS] {
+            let mut fields: Vec<&str> = lines[row].split(',').collect();
+            fields[3] = "\"Spaceship\""; // Type
+            lines[row] = fields.join(",");
+        }
+        let input = lines.join("\n");
+        let chunked = predict_file(&m, input.as_bytes(), Format::Csv, Format::Csv).unwrap_err().to_string();
+        assert_eq!(chunked, whole(&m, input.as_bytes()).unwrap_err().to_string());
+        assert!(chunked.contains("3 problems"), "{chunked}");
+        for row in [3, CSV_CHUNK_ROWS + 5, 3 * CSV_CHUNK_ROWS] {
+            assert!(chunked.contains(&format!("row {row}")), "{chunked}");
+        }
+        // A ragged row stops reading, as it does for the whole file.
+        let ragged = format!("{input}\n1,2\n");
+        let e = predict_file(&m, ragged.as_bytes(), Format::Csv, Format::Csv).unwrap_err().to_string();
+        assert_eq!(e, whole(&m, ragged.as_bytes()).unwrap_err().to_string());
+    }
 }

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::{Lake, dataset_path};
 use crate::server::store::Store;
@@ -312,20 +312,29 @@ impl EventLog {
         Ok((out, next))
     }
 
-    /// Moves closed segments to the store, every half second.
-    pub async fn flusher(self: Arc<Self>) {
+    /// Moves closed segments to the store, every half second; each segment
+    /// in the store is new data of its dataset, so `ingested` hooks fire
+    /// with its sequence numbers.
+    pub async fn flusher(self: Arc<Self>, hooks: Arc<super::hooks::Hooks>) {
         loop {
             tokio::time::sleep(Duration::from_millis(500)).await;
             let streams: Vec<Arc<Stream>> = self.streams.lock().await.values().cloned().collect();
             for s in streams {
-                if let Err(e) = self.flush(&s).await {
+                let mut flushed = Vec::new();
+                if let Err(e) = self.flush(&s, &mut flushed).await {
                     tracing::warn!(dataset = %s.name, "flushing events to the store: {e:#}");
+                }
+                for (first, last) in flushed {
+                    let events = json!({"first_seq": first, "last_seq": last, "count": last + 1 - first});
+                    hooks.fire("ingested", Some(&s.name), None, json!({ "dataset": s.name, "events": events })).await;
                 }
             }
         }
     }
 
-    async fn flush(&self, s: &Stream) -> Result<()> {
+    /// Uploads the closed segments, oldest first; `flushed` gets each one's
+    /// sequence numbers once it is in the store.
+    async fn flush(&self, s: &Stream, flushed: &mut Vec<(u64, u64)>) -> Result<()> {
         let mut done: Vec<(u64, u64, PathBuf)> = Vec::new();
         for e in std::fs::read_dir(&s.dir)?.flatten() {
             let f = e.file_name().to_string_lossy().into_owned();
@@ -347,6 +356,7 @@ impl EventLog {
             let _exclusive = s.moving.write().await;
             self.lake.store.put_file(&dataset_path(&s.name, &["events", &segment_name(a, b)]), &p).await?;
             std::fs::remove_file(&p)?;
+            flushed.push((a, b));
         }
         Ok(())
     }

@@ -327,7 +327,7 @@ pub async fn serve(config: Config) -> Result<()> {
     if let Err(e) = train_jobs::sweep(&state, config.job_stale_after).await {
         tracing::warn!("looking for abandoned training jobs: {e:#}");
     }
-    tokio::spawn(state.events.clone().flusher());
+    tokio::spawn(state.events.clone().flusher(state.hooks.clone()));
     tokio::spawn(state.hooks.clone().worker());
     // The one line on standard output: tests and scripts read the address from it.
     println!("citizen serve: listening on http://{addr} (store: {})", state.store.location);
