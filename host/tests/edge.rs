@@ -207,6 +207,28 @@ async fn the_edge_serves_the_clouds_predict_api_with_the_same_answers() {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "text/csv");
     assert!(r.bytes().await.unwrap() == native, "same bytes as citizen predict");
+    // A big one (1.5 MB) runs in pieces on every core: still those bytes,
+    // and a bad row is named by its row in the whole file.
+    let big = dir.join("big.csv");
+    std::fs::write(&big, many_cars(100)).unwrap();
+    let (ok, native_big, err) = run({
+        let mut c = citizen();
+        c.args(["predict", "--model", "models/car-price-gbr.onnx"]).arg(&big);
+        c
+    });
+    assert!(ok, "{err}");
+    let r = post(&c, e.at("/models/car-price/predict"), None, "text/csv", std::fs::read(&big).unwrap()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.unwrap() == native_big, "same bytes as citizen predict, 9,300 rows");
+    let mut lines: Vec<String> = many_cars(100).lines().map(String::from).collect();
+    let mut fields: Vec<&str> = lines[9000].split(',').collect();
+    fields[3] = "\"Spaceship\""; // Type
+    lines[9000] = fields.join(",");
+    let (st, err) =
+        json_of(post(&c, e.at("/models/car-price/predict"), None, "text/csv", lines.join("\n")).await).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(message.contains("row 9000") && message.contains("Spaceship"), "{err}");
     // JSON Lines.
     let line = format!("{}\n", rows[0]);
     let r = post(&c, e.at("/models/car-price/predict"), None, "application/x-ndjson", line.repeat(3)).await;
@@ -237,7 +259,7 @@ async fn the_edge_serves_the_clouds_predict_api_with_the_same_answers() {
     let (st, ready) = json_of(c.get(e.at("/v2/health/ready")).send().await.unwrap()).await;
     assert_eq!((st, ready["ready"].clone()), (StatusCode::OK, json!(true)));
     let metrics = c.get(e.at("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("citizen_predicted_rows_total{model=\"car-price\"} 99"), "{metrics}");
+    assert!(metrics.contains("citizen_predicted_rows_total{model=\"car-price\"} 9399"), "{metrics}");
     let (_, listed) = json_of(c.get(e.at("/models")).send().await.unwrap()).await;
     assert_eq!(listed["models"][0]["name"], "car-price");
     assert_eq!(listed["models"][0]["sha256"].as_str().unwrap().len(), 64);

@@ -19,7 +19,7 @@ pub mod sync;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use runtime_wasm::format::Format;
 
 use crate::wasi_engine::{Limits, WasiInstance, WasiRuntime};
@@ -115,5 +115,167 @@ impl Edge {
             }
         }
         result
+    }
+
+    /// Predicts a big CSV or JSON Lines file in up to `parts` pieces at once,
+    /// each on its own instance and thread, and joins the outputs: the same
+    /// bytes as one call, since rows are predicted independently. A file
+    /// too small to be worth it, or in other formats, is one call; so is a
+    /// file a piece of which fails, so that its errors number the rows of
+    /// the whole file.
+    pub fn predict_split(
+        &self,
+        model: &EdgeModel,
+        input: &[u8],
+        from: Format,
+        to: Format,
+        parts: usize,
+    ) -> Result<Vec<u8>> {
+        let pieces = if from == to { split_rows(input, from, parts) } else { None };
+        let Some(pieces) = pieces else { return self.predict(model, input, from, to) };
+        let outputs: Vec<Result<Vec<u8>>> = std::thread::scope(|s| {
+            let running: Vec<_> =
+                pieces.iter().map(|piece| s.spawn(move || self.predict(model, piece, from, to))).collect();
+            running
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(anyhow!("a prediction thread panicked"))))
+                .collect()
+        });
+        if outputs.iter().any(Result::is_err) {
+            return self.predict(model, input, from, to);
+        }
+        let mut joined = Vec::with_capacity(outputs.iter().map(|o| o.as_ref().map_or(0, Vec::len)).sum());
+        for (i, out) in outputs.into_iter().enumerate() {
+            let out = out?;
+            // Every CSV piece's output starts with the header: keep the first.
+            let skip = if from == Format::Csv && i > 0 { first_row_end(&out, true).unwrap_or(out.len()) } else { 0 };
+            joined.extend_from_slice(&out[skip..]);
+        }
+        Ok(joined)
+    }
+}
+
+/// Files below this many bytes are predicted in one call.
+const SPLIT_MIN_BYTES: usize = 1 << 20;
+
+/// Where the first row ends (just after its line break), outside CSV quotes
+/// when `csv` (a quote toggles; an escaped `""` toggles twice).
+fn first_row_end(bytes: &[u8], csv: bool) -> Option<usize> {
+    let mut quoted = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' if csv => quoted = !quoted,
+            b'\n' if !quoted => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Cuts a CSV (each piece under the header) or JSON Lines file into at most
+/// `parts` pieces of about equal size, at line breaks between rows (never
+/// inside a quoted CSV field). None when it is not worth it.
+fn split_rows(input: &[u8], format: Format, parts: usize) -> Option<Vec<Vec<u8>>> {
+    let csv = match format {
+        Format::Csv => true,
+        Format::JsonLines => false,
+        Format::Json => return None,
+    };
+    if parts < 2 || input.len() < SPLIT_MIN_BYTES {
+        return None;
+    }
+    let header = if csv { &input[..first_row_end(input, true)?] } else { &input[..0] };
+    let header_bare = header.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(header);
+    let body = &input[header.len()..];
+    let step = body.len() / parts + 1;
+    let mut pieces = Vec::with_capacity(parts);
+    let mut start = 0;
+    while start < body.len() {
+        let end = if pieces.len() + 1 == parts || start + step >= body.len() {
+            body.len()
+        } else {
+            start + step + first_row_end(&body[start + step..], false).unwrap_or(body.len() - start - step)
+        };
+        // Move `end` to a line break outside quotes: scan the piece for its
+        // quote state, then on to the next break where quotes are closed.
+        let end = if csv { unquoted_break_at_or_after(body, start, end) } else { end };
+        let mut piece = Vec::with_capacity(header.len() + end - start);
+        piece.extend_from_slice(if pieces.is_empty() { header } else { header_bare });
+        piece.extend_from_slice(&body[start..end]);
+        pieces.push(piece);
+        start = end;
+    }
+    (pieces.len() > 1).then_some(pieces)
+}
+
+/// The first position at or after `end` that follows a line break outside
+/// quotes, counting quotes from `start` (a row boundary); the end of `body`
+/// if there is none.
+fn unquoted_break_at_or_after(body: &[u8], start: usize, end: usize) -> usize {
+    let quoted = body[start..end].iter().filter(|&&b| b == b'"').count() % 2 == 1;
+    let at_break = end == start || body[end - 1] == b'\n';
+    if !quoted && at_break {
+        return end;
+    }
+    let mut quoted = quoted;
+    for (i, &b) in body[end..].iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => return end + i + 1,
+            _ => {}
+        }
+    }
+    body.len()
+}
+
+#[cfg(all(test, feature = "cloud"))]
+mod tests {
+    use super::*;
+
+    /// A CSV of `rows` rows over 1 MiB, with quoted line breaks and quotes
+    /// in some fields, under a byte-order mark.
+    fn tricky_csv(rows: usize) -> Vec<u8> {
+        let mut s = String::from("\u{feff}id,note,x\n");
+        for i in 0..rows {
+            match i % 7 {
+                0 => s.push_str(&format!("{i},\"two\nlines\",{i}.5\n")),
+                3 => s.push_str(&format!("{i},\"say \"\"hi\"\"\nthere\",{i}\n")),
+                _ => s.push_str(&format!("{i},plain text of this row,{i}\r\n")),
+            }
+        }
+        s.into_bytes()
+    }
+
+    fn records(csv: &[u8]) -> Vec<csv::StringRecord> {
+        let csv = csv.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv);
+        csv::Reader::from_reader(csv).records().map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn a_csv_splits_between_rows_and_every_piece_has_the_header() {
+        let input = tricky_csv(40_000);
+        assert!(input.len() > SPLIT_MIN_BYTES);
+        for parts in [2, 3, 8] {
+            let pieces = split_rows(&input, Format::Csv, parts).unwrap();
+            assert!(pieces.len() > 1 && pieces.len() <= parts);
+            let mut all = Vec::new();
+            for (i, p) in pieces.iter().enumerate() {
+                let header: &[u8] = if i == 0 { b"\xEF\xBB\xBFid,note,x\n" } else { b"id,note,x\n" };
+                assert!(p.starts_with(header), "piece {i}");
+                all.extend(records(p));
+            }
+            assert_eq!(all, records(&input), "{parts} parts");
+        }
+    }
+
+    #[test]
+    fn json_lines_split_at_lines_and_small_files_do_not_split() {
+        let lines: String = (0..60_000).map(|i| format!("{{\"id\": {i}, \"note\": \"a b c d\"}}\n")).collect();
+        let pieces = split_rows(lines.as_bytes(), Format::JsonLines, 2).unwrap();
+        assert_eq!(pieces.concat(), lines.as_bytes());
+        assert!(pieces.iter().all(|p| p.ends_with(b"\n")));
+        assert!(split_rows(b"a,b\n1,2\n", Format::Csv, 2).is_none());
+        assert!(split_rows(lines.as_bytes(), Format::Json, 2).is_none());
+        assert!(split_rows(lines.as_bytes(), Format::JsonLines, 1).is_none());
     }
 }

@@ -269,7 +269,8 @@ async fn predict(
                 // The cloud runs the version held here, so the answers match.
                 return queue(&state, outbox, forward(rows, model.version.or(wanted), reason), bytes).await;
             }
-            let out = call(&state, model, bytes, format, format).await?;
+            // A big file runs on every core (one instance each) when no other call waits.
+            let out = split_call(&state, model, bytes, format).await?;
             state.metrics.rows(&name, rows as usize);
             Ok(([(header::CONTENT_TYPE, format.content_type())], out).into_response())
         }
@@ -384,6 +385,24 @@ async fn call(state: &AppState, model: Arc<EdgeModel>, input: Bytes, from: Forma
         .await
         .map_err(ApiError::internal)?
         .map_err(module_error)
+}
+
+/// A file predicted in pieces on as many cores as are free now (at least one).
+async fn split_call(state: &AppState, model: Arc<EdgeModel>, input: Bytes, format: Format) -> ApiResult<Vec<u8>> {
+    let first = state.calls.clone().acquire_owned().await.map_err(ApiError::internal)?;
+    let mut permits = vec![first];
+    while let Ok(p) = state.calls.clone().try_acquire_owned() {
+        permits.push(p);
+    }
+    let (edge, parts) = (state.edge.clone(), permits.len());
+    tokio::task::spawn_blocking(move || {
+        let out = edge.predict_split(&model, &input, format, format, parts);
+        drop(permits);
+        out
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(module_error)
 }
 
 fn module_error(e: anyhow::Error) -> ApiError {

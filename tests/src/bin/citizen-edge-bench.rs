@@ -9,7 +9,8 @@
 //! - our runtime native in one call on one thread
 //!   (`runtime_wasm::format::predict_file`: what the module runs inside);
 //! - our WASI module under wasmtime, in this process (`host::edge::Edge`:
-//!   a sandboxed instance with its fuel and memory limits, one call);
+//!   a sandboxed instance with its fuel and memory limits), in one call and
+//!   split over the cores (one instance each, as the edge server does);
 //! - `citizen-edge serve` over HTTP on loopback (a POST of the whole CSV).
 //!
 //! Then single-row latency (one JSON row, p50/p99) for ONNX Runtime, our
@@ -261,7 +262,10 @@ fn main() -> Result<()> {
     let edge = Edge::new(runtime, Limits::default());
     let held = edge.insert("bench", None, bytes.clone())?;
     let (s, out) = best(a.reps, || edge.predict(&held, &csv, Format::Csv, Format::Csv))?;
-    batches.push(("citizen WASI module (wasmtime), in process", s, out));
+    batches.push(("citizen WASI module (wasmtime), in process, one call", s, out));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (s, out) = best(a.reps, || edge.predict_split(&held, &csv, Format::Csv, Format::Csv, cores))?;
+    batches.push(("citizen WASI module (wasmtime), in process, split over the cores", s, out));
     let server = EdgeServer::start(&module, &a.model)?;
     let client = Http::new()?;
     let (s, out) = best(a.reps, || client.post(&server.1, "text/csv", csv.clone()))?;
@@ -269,11 +273,11 @@ fn main() -> Result<()> {
 
     let reference = last_column(&batches[0].2)?;
     let base = a.rows as f64 / batches[0].1;
-    println!("{:<62} {:>12} {:>8} {:>12}", "large batch: CSV in, CSV out", "rows/s", "× ORT", "max rel diff");
+    println!("{:<66} {:>12} {:>8} {:>12}", "large batch: CSV in, CSV out", "rows/s", "× ORT", "max rel diff");
     for (name, secs, out) in &batches {
         let rps = a.rows as f64 / secs;
         let diff = max_rel(&last_column(out)?, &reference)?;
-        println!("{name:<62} {rps:>12.0} {:>8.2} {diff:>12.1e}", rps / base);
+        println!("{name:<66} {rps:>12.0} {:>8.2} {diff:>12.1e}", rps / base);
     }
 
     // Single rows.
@@ -300,9 +304,9 @@ fn main() -> Result<()> {
     ));
     drop(server);
     let base50 = singles[0].1.0;
-    println!("\n{:<62} {:>10} {:>10} {:>8}", "single row (JSON)", "p50 µs", "p99 µs", "× ORT");
+    println!("\n{:<66} {:>10} {:>10} {:>8}", "single row (JSON)", "p50 µs", "p99 µs", "× ORT");
     for (name, (p50, p99)) in &singles {
-        println!("{name:<62} {p50:>10.1} {p99:>10.1} {:>8.2}", base50 / p50);
+        println!("{name:<66} {p50:>10.1} {p99:>10.1} {:>8.2}", base50 / p50);
     }
 
     // Start-up to the first prediction: a fresh copy of the module (no
@@ -315,8 +319,8 @@ fn main() -> Result<()> {
     let mut warm: Vec<f64> = (0..a.reps.max(3)).map(|_| start_up(&copy, &a.model, &row)).collect::<Result<_>>()?;
     warm.sort_by(f64::total_cmp);
     println!("\nstart-up of citizen-edge serve to its first prediction");
-    println!("{:<62} {:>10.3} s", "cold (module compiled now, cache written)", cold);
-    println!("{:<62} {:>10.3} s", "warm (module loaded from its .cwasm cache; median)", warm[warm.len() / 2]);
+    println!("{:<66} {:>10.3} s", "cold (module compiled now, cache written)", cold);
+    println!("{:<66} {:>10.3} s", "warm (module loaded from its .cwasm cache; median)", warm[warm.len() / 2]);
 
     println!(
         "\n× ORT: rows/s divided by ORT's (higher is faster); for one row, ORT's p50 divided by the engine's.\n\
