@@ -394,14 +394,24 @@ async fn a_synced_model_swaps_to_a_new_version_and_a_restart_serves_it_offline()
     let (st, passed) = json_of(r).await;
     assert_eq!((st, passed["version"].clone()), (StatusCode::OK, json!(1)), "{passed}");
     assert_eq!(passed["predictions"], cloud_v1["predictions"]);
-    let mut kept: Vec<String> = std::fs::read_dir(&data)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().unwrap().is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    kept.sort();
-    assert_eq!(kept, ["car-price.json", "car-price.v2.onnx"], "v1's file is gone");
+    // The old file goes just after the swap: wait for it (up to 10 s).
+    let kept = || {
+        let mut kept: Vec<String> = std::fs::read_dir(&data)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().unwrap().is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        kept.sort();
+        kept
+    };
+    for _ in 0..100 {
+        if kept().len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(kept(), ["car-price.json", "car-price.v2.onnx"], "v1's file is gone");
     assert_ne!(std::fs::read(data.join("car-price.v2.onnx")).unwrap(), gbr);
 
     // Following an alias: the edge holds what `prod` points at, and moves with it.
