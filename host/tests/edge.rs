@@ -7,7 +7,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use common::{Server, citizen, many_cars, repo, scratch};
+use common::{Server, citizen, json_of, many_cars, publish, repo, scratch};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
@@ -134,12 +134,6 @@ impl Drop for Edge {
     }
 }
 
-async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")))
-}
-
 async fn post(
     c: &Client,
     url: String,
@@ -161,14 +155,7 @@ async fn the_edge_serves_the_clouds_predict_api_with_the_same_answers() {
     let c = Client::new();
     let maker = cloud.token("maker", None);
     let model = std::fs::read(repo().join("models/car-price-gbr.onnx")).unwrap();
-    let r = c
-        .post(cloud.at("/models/car-price/versions"))
-        .bearer_auth(&maker)
-        .header("content-type", "application/octet-stream")
-        .body(model)
-        .send()
-        .await
-        .unwrap();
+    let r = publish(&c, &cloud, &maker, "car-price", model).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let e = Edge::start(&["--model", "car-price=models/car-price-gbr.onnx"]);
 
@@ -318,15 +305,11 @@ async fn a_synced_model_swaps_to_a_new_version_and_a_restart_serves_it_offline()
     let c = Client::new();
     let maker = cloud.token("maker", None);
     let reader = cloud.token("reader", Some("car-price"));
-    let publish = |file: &str| {
+    let publish_file = |file: &str| {
         let bytes = std::fs::read(repo().join("models").join(file)).unwrap();
-        c.post(cloud.at("/models/car-price/versions"))
-            .bearer_auth(&maker)
-            .header("content-type", "application/octet-stream")
-            .body(bytes)
-            .send()
+        publish(&c, &cloud, &maker, "car-price", bytes)
     };
-    assert_eq!(publish("car-price-gbr.onnx").await.unwrap().status(), StatusCode::CREATED);
+    assert_eq!(publish_file("car-price-gbr.onnx").await.status(), StatusCode::CREATED);
     let data = dir.join("edge-data");
     let data_arg = data.to_str().unwrap().to_string();
     let cloud_url = cloud.url.clone();
@@ -380,7 +363,7 @@ async fn a_synced_model_swaps_to_a_new_version_and_a_restart_serves_it_offline()
             seen
         })
     };
-    assert_eq!(publish("car-price.onnx").await.unwrap().status(), StatusCode::CREATED);
+    assert_eq!(publish_file("car-price.onnx").await.status(), StatusCode::CREATED);
     assert_eq!(load.await.unwrap(), [1, 2], "v1 until the swap, v2 after it, never back");
     wait_for_version(&c, &e, "car-price", 2).await;
     let (st, v2) = json_of(
@@ -495,14 +478,7 @@ async fn a_batch_over_the_budget_reaches_the_cloud_once_across_an_outage_and_a_k
     let maker = cloud.token("maker", None);
     let reader = cloud.token("reader", Some("car-price"));
     let gbr = std::fs::read(repo().join("models/car-price-gbr.onnx")).unwrap();
-    let r = c
-        .post(cloud.at("/models/car-price/versions"))
-        .bearer_auth(&maker)
-        .header("content-type", "application/octet-stream")
-        .body(gbr)
-        .send()
-        .await
-        .unwrap();
+    let r = publish(&c, &cloud, &maker, "car-price", gbr).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let data = dir.join("edge-data");
     let cloud_url = cloud.url.clone();

@@ -7,9 +7,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::{Server, citizen, many_cars, repo, scratch};
+use common::{Server, citizen, json_of, many_cars, publish, repo, scratch};
 
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
 fn model(name: &str) -> Vec<u8> {
@@ -19,22 +19,6 @@ fn model(name: &str) -> Vec<u8> {
 fn manifest_of(file: &str) -> Value {
     let o = citizen().args(["inspect", "--json", &format!("models/{file}")]).output().unwrap();
     serde_json::from_slice(&o.stdout).unwrap()
-}
-
-async fn publish(c: &Client, s: &Server, token: &str, name: &str, bytes: Vec<u8>) -> Response {
-    c.post(s.at(&format!("/models/{name}/versions")))
-        .bearer_auth(token)
-        .header("content-type", "application/octet-stream")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn json_of(r: Response) -> (StatusCode, Value) {
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")))
 }
 
 async fn predict(c: &Client, s: &Server, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {

@@ -87,3 +87,21 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// Publishes a model file's bytes under `name` (a maker's or admin's token).
+pub async fn publish(c: &reqwest::Client, s: &Server, token: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    c.post(s.at(&format!("/models/{name}/versions")))
+        .bearer_auth(token)
+        .header("content-type", "application/octet-stream")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A response's status and JSON body (a panic naming the body if it is not JSON).
+pub async fn json_of(r: reqwest::Response) -> (reqwest::StatusCode, serde_json::Value) {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")))
+}
