@@ -63,6 +63,18 @@ enum Command {
         #[arg(long)]
         no_refit: bool,
     },
+    /// Compare a table of recent rows with the data a model was trained on,
+    /// field by field (population stability index): stable, shifted or drifted.
+    Drift {
+        /// The model file (.onnx), trained by citizen (it carries the profiles).
+        #[arg(long)]
+        model: PathBuf,
+        /// The recent rows: CSV, JSON Lines, JSON or Parquet.
+        data: PathBuf,
+        /// Print the report as JSON instead.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a model's manifest: fields, outputs, metrics, golden cases.
     Inspect {
         /// The model file (.onnx).
@@ -257,6 +269,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Score { dataset, model, target } => score(&dataset, &model, target),
         Command::Inspect { model, json } => inspect(&model, json),
+        Command::Drift { model, data, json } => drift(&model, &data, json),
         Command::Predict { files, engine } => predict(&files, engine),
         Command::Serve {
             store,
@@ -454,6 +467,38 @@ fn predict(files: &crate::files::PredictFiles, engine: Engine) -> Result<()> {
 }
 
 pub use crate::files::write_atomically;
+
+fn drift(model: &Path, data: &Path, json: bool) -> Result<()> {
+    let m = load(model)?;
+    let manifest = m.manifest().with_context(|| format!("{} has no citizen manifest", model.display()))?;
+    let rows = trainer::data::load(data)?;
+    let report = manifest::drift::table_drift(manifest, &rows.table).with_context(|| {
+        format!(
+            "{} carries no profile of its training data (it was trained before citizen recorded one): train it again to check drift",
+            model.display()
+        )
+    })?;
+    let out = if json { serde_json::to_string_pretty(&report)? + "\n" } else { drift_text(&report, &rows.source) };
+    std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes())?;
+    Ok(())
+}
+
+/// A drift report for people: one line per field, most moved first.
+pub fn drift_text(r: &manifest::drift::DriftReport, source: &str) -> String {
+    let mut s = String::new();
+    let verdict = if r.drifted { "DRIFT: retrain or check the data" } else { "no field has drifted" };
+    let _ = writeln!(s, "{} rows of {source} against the training data: {verdict}", r.rows);
+    if let Some(note) = &r.note {
+        let _ = writeln!(s, "note: {note}");
+    }
+    let _ = writeln!(s, "\n  {:<22} {:>8}  {:<8}  moved most (bin: training -> now)", "field", "PSI", "level");
+    for f in &r.fields {
+        let moved: Vec<String> = f.moved.iter().map(|(b, then, now)| format!("{b}: {then:.3} -> {now:.3}")).collect();
+        let _ = writeln!(s, "  {:<22} {:>8.4}  {:<8}  {}", f.name, f.psi, f.level, moved.join("; "));
+    }
+    let _ = writeln!(s, "\nPSI: below 0.1 stable, 0.1 to 0.25 shifted, above 0.25 drifted.");
+    s
+}
 
 fn inspect(path: &Path, json: bool) -> Result<()> {
     let model = load(path)?;

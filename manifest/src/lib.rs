@@ -11,6 +11,7 @@
 //! depend on tract, ort, tokio, axum or object_store, and it builds for every
 //! wasm target.
 
+pub mod drift;
 mod table;
 
 use std::collections::BTreeMap;
@@ -243,6 +244,10 @@ pub struct DataFingerprint {
     /// Hex SHA-256 of the training file's bytes.
     #[serde(default)]
     pub sha256: String,
+    /// Each input field's distribution in the training rows, to tell
+    /// drift by ([`drift::table_drift`]); empty in models trained before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<drift::FieldProfile>,
 }
 
 /// An input with the output every runtime must reproduce.

@@ -238,3 +238,65 @@ fn parse_number_is_the_standard_parser() {
         assert_eq!(Cell::Text(s.clone()).as_f64().map(f64::to_bits), expected.map(f64::to_bits), "{s:?}");
     }
 }
+
+mod drift {
+    use crate::drift::{Shape, field_drift, profile};
+    use crate::{Cell, Field, FieldKind};
+
+    fn number_field() -> Field {
+        serde_json::from_value(serde_json::json!({"name": "x", "type": "numeric"})).unwrap()
+    }
+
+    fn category_field() -> Field {
+        serde_json::from_value(serde_json::json!({"name": "c", "type": "categorical", "categories": ["a", "b", "c"]}))
+            .unwrap()
+    }
+
+    fn numbers(n: usize, scale: f64, shift: f64) -> Vec<Cell> {
+        // A deterministic spread of values (a low-discrepancy sequence).
+        (0..n).map(|i| Cell::Number(shift + scale * ((i as f64 * 0.618_033_988_7) % 1.0))).collect()
+    }
+
+    #[test]
+    fn the_same_numbers_are_stable_and_moved_ones_drift() {
+        let f = number_field();
+        assert!(matches!(f.kind, FieldKind::Numeric { .. }));
+        let train = numbers(2000, 100.0, 0.0);
+        let p = profile(&f, &train.iter().collect::<Vec<_>>());
+        let Shape::Numbers { edges, shares } = &p.shape else { panic!("{p:?}") };
+        assert_eq!(edges.len(), 9);
+        assert!(shares.iter().all(|s| (s - 0.1).abs() < 0.01), "{shares:?}");
+        let same = numbers(500, 100.0, 0.0);
+        let d = field_drift(&f, &p, &same.iter().collect::<Vec<_>>());
+        assert!(d.psi < 0.02 && d.level == "stable", "{d:?}");
+        let moved = numbers(500, 100.0, 40.0);
+        let d = field_drift(&f, &p, &moved.iter().collect::<Vec<_>>());
+        assert!(d.psi > 0.25 && d.level == "drifted", "{d:?}");
+        assert_eq!(d.moved[0].0, "> 89.933", "{d:?}");
+        // Missing cells where training had none.
+        let mut holes = numbers(500, 100.0, 0.0);
+        holes.iter_mut().step_by(4).for_each(|c| *c = Cell::Missing);
+        let d = field_drift(&f, &p, &holes.iter().collect::<Vec<_>>());
+        assert_eq!((d.missing_then, d.missing_now), (0.0, 0.25));
+        assert_eq!(d.level, "drifted", "{d:?}");
+    }
+
+    #[test]
+    fn category_shares_that_change_drift() {
+        let f = category_field();
+        let text = |s: &str| Cell::Text(s.to_string());
+        let train: Vec<Cell> = (0..1000).map(|i| text(["a", "a", "b", "c"][i % 4])).collect();
+        let p = profile(&f, &train.iter().collect::<Vec<_>>());
+        let Shape::Categories { shares } = &p.shape else { panic!("{p:?}") };
+        assert_eq!((shares["a"], shares["b"]), (0.5, 0.25));
+        let d = field_drift(&f, &p, &train[..400].iter().collect::<Vec<_>>());
+        assert_eq!(d.level, "stable", "{d:?}");
+        let now: Vec<Cell> = (0..400).map(|i| text(["a", "c", "c", "c"][i % 4])).collect();
+        let d = field_drift(&f, &p, &now.iter().collect::<Vec<_>>());
+        assert_eq!(d.level, "drifted", "{d:?}");
+        // A value training never saw counts in its own bin.
+        let now: Vec<Cell> = (0..400).map(|i| text(["a", "a", "b", "z"][i % 4])).collect();
+        let d = field_drift(&f, &p, &now.iter().collect::<Vec<_>>());
+        assert!(d.moved.iter().any(|m| m.0 == "other" && m.2 == 0.25), "{d:?}");
+    }
+}

@@ -106,6 +106,7 @@ impl Dataset {
             rows: self.table.len() as u64,
             columns: self.table.width() as u64,
             sha256: self.sha256.clone(),
+            profiles: Vec::new(),
         }
     }
 }

@@ -907,6 +907,7 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
         rows: rows.len() as u64,
         columns: data.table.width() as u64,
         sha256: data.sha256.clone(),
+        profiles: training_profiles(&manifest.signature.inputs, &data.table, &rows),
     };
     manifest.training_data = Some(fingerprint);
     manifest.feature_importance = field_importance(&pre.features, &model.importance());
@@ -1122,6 +1123,22 @@ fn golden_output(task: Task, target: &str, classes: &[String], pred: &[f64], i: 
         }
     }
     m
+}
+
+/// Each input field's distribution over the training rows (for drift checks).
+fn training_profiles(
+    inputs: &[manifest::Field],
+    table: &manifest::Table,
+    rows: &[usize],
+) -> Vec<manifest::drift::FieldProfile> {
+    inputs
+        .iter()
+        .filter_map(|f| {
+            let c = table.column(&f.name)?;
+            let cells: Vec<&manifest::Cell> = rows.iter().map(|&r| &table.row(r)[c]).collect();
+            Some(manifest::drift::profile(f, &cells))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -10,8 +10,10 @@ use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -31,6 +33,12 @@ struct ModelLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FieldLabels {
+    model: String,
+    field: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct JobLabels {
     state: String,
 }
@@ -44,6 +52,8 @@ pub struct Metrics {
     rows: Family<ModelLabels, Counter>,
     jobs: Family<JobLabels, Counter>,
     forwarded: Family<JobLabels, Counter>,
+    drift_psi: Family<FieldLabels, Gauge<f64, AtomicU64>>,
+    drifted: Family<ModelLabels, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -74,7 +84,15 @@ impl Metrics {
             "Batches the edge queued for the cloud, then forwarded or saw refused",
             forwarded.clone(),
         );
-        Metrics { registry, requests, latency, rows, jobs, forwarded }
+        let drift_psi = Family::<FieldLabels, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "model_input_drift_psi",
+            "Population stability index of a model's input field at its last drift check",
+            drift_psi.clone(),
+        );
+        let drifted = Family::<ModelLabels, Gauge>::default();
+        registry.register("model_drifted", "1 when a model's last drift check found a drifted field", drifted.clone());
+        Metrics { registry, requests, latency, rows, jobs, forwarded, drift_psi, drifted }
     }
 
     pub fn rows(&self, model: &str, n: usize) {
@@ -87,6 +105,14 @@ impl Metrics {
 
     pub fn forwarded(&self, state: &str) {
         self.forwarded.get_or_create(&JobLabels { state: state.to_string() }).inc();
+    }
+
+    /// The outcome of a drift check: PSI per field, and the model's flag.
+    pub fn drift(&self, model: &str, drifted: bool, fields: &[(String, f64)]) {
+        for (field, psi) in fields {
+            self.drift_psi.get_or_create(&FieldLabels { model: model.to_string(), field: field.clone() }).set(*psi);
+        }
+        self.drifted.get_or_create(&ModelLabels { model: model.to_string() }).set(i64::from(drifted));
     }
 
     pub fn render(&self) -> String {

@@ -298,6 +298,7 @@ async fn predict(
             }
             .map_err(ApiError::input)?;
             state.metrics.rows(&l.name, rows);
+            state.recent.record(&l.name, &value);
             let predictions = prediction.json_rows();
             if state.hooks.may_want_predictions(&l.name) {
                 let rows2: Vec<Value> = predictions.iter().cloned().map(Value::Object).collect();

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod drift;
 pub mod jobs;
 pub mod lake_api;
 pub mod models;
@@ -106,6 +107,7 @@ pub struct Inner {
     pub lake: crate::lake::Lake,
     pub events: Arc<crate::lake::events::EventLog>,
     pub hooks: Arc<crate::lake::hooks::Hooks>,
+    pub recent: drift::Recent,
 }
 
 /// What every handler sees.
@@ -136,6 +138,7 @@ impl AppState {
             auth: Auth::new(store.clone()),
             metrics: Arc::new(Metrics::new()),
             jobs: jobs::Jobs::new(config.job_stale_after),
+            recent: Default::default(),
             store,
             config,
         }))
@@ -166,6 +169,7 @@ pub fn router(state: AppState) -> Router {
         .route("/models/{name}/versions/{version}/openapi.json", get(api::openapi_version))
         .route("/models/{name}/versions/{version}/swagger.json", get(api::swagger_version))
         .route("/openapi.json", get(api::server_openapi))
+        .route("/models/{name}/drift", get(drift::drift))
         .route("/models/{name}/predict", post(api::predict_latest))
         .route("/models/{name}/versions/{version}/predict", post(api::predict_version))
         .route("/models/{name}/batch", post(jobs::submit_latest))
