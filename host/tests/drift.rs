@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Server, citizen, repo, scratch};
+use common::{Server, citizen, json_of, repo, scratch};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
@@ -43,12 +43,6 @@ fn rows_of(csv: &str) -> Vec<Value> {
             Value::Object(row)
         })
         .collect()
-}
-
-async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")))
 }
 
 #[tokio::test]

@@ -5,15 +5,9 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{Server, citizen, repo, scratch};
+use common::{Server, citizen, json_of, repo, scratch};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
-
-async fn json_of(r: reqwest::Response) -> (StatusCode, Value) {
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")))
-}
 
 async fn upload(
     c: &Client,
