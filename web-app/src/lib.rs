@@ -6,13 +6,15 @@
 //!
 //! The pure parts live here and are tested natively: how a field is labelled
 //! and filled ([`form`]), how numbers are shown ([`text`]), and local batches
-//! and their routing ([`batch`]). The page itself ([`app`]) only builds for
-//! `wasm32`.
+//! and their routing ([`batch`]), and the studio's evaluation charts as SVG
+//! markup ([`charts`]). The pages themselves (`app`, `studio`) only build
+//! for `wasm32`.
 //!
 //! It runs in the browser: it must never depend on tokio, ort, axum or
 //! object_store.
 
 pub mod batch;
+pub mod charts;
 pub mod form;
 pub mod text;
 
