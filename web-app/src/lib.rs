@@ -17,6 +17,7 @@ pub mod batch;
 pub mod charts;
 pub mod form;
 pub mod text;
+pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
