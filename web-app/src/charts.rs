@@ -251,8 +251,8 @@ fn number_fmt(d: usize) -> impl Fn(f64) -> String {
 pub fn bars(label: &str, items: &[Bar], value_text: &dyn Fn(f64) -> String) -> String {
     let items: Vec<&Bar> = items.iter().filter(|b| b.value.is_finite()).collect();
     const ROW: f64 = 24.0;
-    let width = 560.0;
-    let a = Area { left: 190.0, top: 8.0, right: width - 70.0, bottom: 8.0 + ROW * items.len().max(1) as f64 };
+    let width = 440.0;
+    let a = Area { left: 150.0, top: 8.0, right: width - 50.0, bottom: 8.0 + ROW * items.len().max(1) as f64 };
     let height = a.bottom + 8.0;
     let max = items.iter().map(|b| b.value.max(0.0)).fold(0.0, f64::max);
     let mut svg = Svg::new("bars", label, width, height, &[("bars", items.len().to_string())]);
@@ -260,8 +260,8 @@ pub fn bars(label: &str, items: &[Bar], value_text: &dyn Fn(f64) -> String) -> S
     for (i, b) in items.iter().enumerate() {
         let y = a.top + i as f64 * ROW;
         let length = if max > 0.0 { b.value.max(0.0) / max * (a.right - a.left) } else { 0.0 };
-        let name = if b.label.chars().count() > 28 {
-            format!("{}…", b.label.chars().take(27).collect::<String>())
+        let name = if b.label.chars().count() > 22 {
+            format!("{}…", b.label.chars().take(21).collect::<String>())
         } else {
             b.label.clone()
         };

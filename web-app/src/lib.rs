@@ -23,6 +23,8 @@ pub mod wire;
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod dom;
+#[cfg(target_arch = "wasm32")]
+mod studio;
 
 #[cfg(target_arch = "wasm32")]
 pub use app::start;
