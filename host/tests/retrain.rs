@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Server, json_of, repo, scratch, upload, wait_train};
+use common::{Server, json_of, more_horsepower, repo, scratch, upload, wait_train};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
@@ -154,4 +154,56 @@ async fn a_challenger_replaces_the_champion_only_when_it_wins_by_the_margin() {
     );
     assert_eq!(get(&c, &s, &reader, "/models/price/decisions").await.0, StatusCode::FORBIDDEN);
     assert_eq!(send(&c, &s, &maker, "POST", "/models/nope/retrain", json!({})).await.0, StatusCode::NOT_FOUND);
+}
+
+/// cars93 three times over, each copy's row numbers made distinct (so the
+/// dataset keeps 279 rows), every car with 60% more horsepower.
+fn more_horsepower_279(csv: &str) -> String {
+    let (header, body) = csv.split_once('\n').unwrap();
+    let mut out = format!("{header}\n");
+    for k in 1..=3 {
+        for line in body.lines().filter(|l| !l.is_empty()) {
+            let (index, rest) = line.split_once(',').unwrap();
+            out.push_str(&format!("{k}{},{rest}\n", index.trim_matches('"')));
+        }
+    }
+    more_horsepower(&out)
+}
+
+#[tokio::test]
+async fn drifted_inputs_start_one_challenger_per_change_of_the_data() {
+    let dir = scratch("retrain-drift");
+    let s = Server::start(dir.join("store").to_str().unwrap(), &[], &["--policy-check", "0.5"]);
+    let maker = s.token("maker", None);
+    let c = Client::new();
+    let csv = std::fs::read_to_string(repo().join("data/cars93.csv")).unwrap();
+    assert_eq!(upload(&c, &s, &maker, "cars", "", "text/csv", csv.clone().into_bytes()).await.0, StatusCode::CREATED);
+    let exclude = json!(["Min.Price", "Max.Price"]);
+    let job = json!({"dataset": "cars", "target": "Price", "time_budget_secs": 3, "exclude": exclude,
+                     "name": "price", "alias": "prod"});
+    let (_, j) = send(&c, &s, &maker, "POST", "/train", job).await;
+    assert_eq!(wait_train(&c, &s, &maker, j["id"].as_str().unwrap()).await["version"], 1);
+
+    // New data with more horsepower: drifted against version 1's training data.
+    let moved = more_horsepower_279(&csv).into_bytes();
+    assert_eq!(upload(&c, &s, &maker, "cars-now", "", "text/csv", moved).await.0, StatusCode::CREATED);
+    let (_, d) = get(&c, &s, &maker, "/models/price/drift?dataset=cars-now").await;
+    assert_eq!((d["rows"].clone(), d["drifted"].clone()), (json!(279), json!(true)), "{d}");
+    let policy =
+        json!({"dataset": "cars-now", "target": "Price", "exclude": exclude, "time_budget_secs": 3, "on_drift": true});
+    assert_eq!(send(&c, &s, &maker, "PUT", "/models/price/policy", policy).await.0, StatusCode::OK);
+    let mut first = Value::Null;
+    for _ in 0..240 {
+        let (_, d) = get(&c, &s, &maker, "/models/price/decisions").await;
+        if let Some(x) = d["decisions"].as_array().unwrap().first() {
+            first = x.clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!((first["trigger"].clone(), first["rows"].clone()), (json!("drift"), json!(56)), "{first}");
+    // The data has not changed since: no second challenger, whatever the drift.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let (_, d) = get(&c, &s, &maker, "/models/price/decisions").await;
+    assert_eq!(d["decisions"].as_array().unwrap().len(), 1, "{d}");
 }

@@ -229,3 +229,41 @@ async fn a_classifier_is_evaluated_with_a_confusion_matrix_and_roc_curves() {
     assert!(e["summary"].as_str().unwrap().starts_with("Right "), "{}", e["summary"]);
     assert!(e.get("points").is_none());
 }
+
+#[tokio::test]
+async fn bad_choices_get_clear_answers_and_two_makers_publish_one_name_safely() {
+    let dir = scratch("studio-bad");
+    let s = Server::start(dir.join("store").to_str().unwrap(), &[], &[]);
+    let (a, b) = (s.token("maker", None), s.token("maker", None));
+    let c = Client::new();
+    let table = b"size,colour,kind\n1,red,x\n2,blue,x\n3,red,x\n4,blue,x\n".to_vec();
+    assert_eq!(upload(&c, &s, &a, "one-kind", "", "text/csv", table).await.0, StatusCode::CREATED);
+    let (st, e) = get(&c, &s, &a, "/datasets/one-kind/schema?target=kind").await;
+    assert_eq!((st, e["error"]["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("invalid_target")), "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("kind"), "{e}");
+    // The same choice as a training job fails with the same words, and publishes nothing.
+    let (_, j) =
+        post(&c, &s, &a, "/train", json!({"dataset": "one-kind", "target": "kind", "time_budget_secs": 2})).await;
+    let done = wait_train(&c, &s, &a, j["id"].as_str().unwrap()).await;
+    assert_eq!(done["state"], "failed", "{done}");
+    assert_eq!(done["error"].as_str().unwrap(), e["error"]["message"].as_str().unwrap(), "{done}");
+    let (st, e) =
+        post(&c, &s, &a, "/train", json!({"dataset": "one-kind", "target": "kind", "time_budget_secs": 0})).await;
+    assert_eq!((st, e["error"]["code"].clone()), (StatusCode::BAD_REQUEST, json!("invalid_budget")), "{e}");
+
+    // Two makers train the same name at once: two versions, both whole.
+    assert_eq!(upload(&c, &s, &a, "cars", "", "text/csv", cars()).await.0, StatusCode::CREATED);
+    let job = json!({"dataset": "cars", "target": "Price", "time_budget_secs": 2, "exclude": ["Min.Price", "Max.Price"], "name": "same"});
+    let ((_, ja), (_, jb)) = tokio::join!(post(&c, &s, &a, "/train", job.clone()), post(&c, &s, &b, "/train", job));
+    let (da, db) = tokio::join!(
+        wait_train(&c, &s, &a, ja["id"].as_str().unwrap()),
+        wait_train(&c, &s, &b, jb["id"].as_str().unwrap())
+    );
+    let mut versions = vec![da["version"].as_u64().unwrap(), db["version"].as_u64().unwrap()];
+    versions.sort();
+    assert_eq!(versions, vec![1, 2], "{da} {db}");
+    for v in [1, 2] {
+        let (st, m) = get(&c, &s, &a, &format!("/models/same/versions/{v}")).await;
+        assert_eq!((st, m["manifest"]["name"].clone()), (StatusCode::OK, json!("same")), "{m}");
+    }
+}
