@@ -433,6 +433,7 @@ fn train(
             e.fit_seconds
         );
     }
+    eprintln!("\nOn held-out rows: {}", trained.evaluation.summary);
     write_atomically(&output, &trained.bytes)?;
     eprintln!(
         "\nWrote {} ({} bytes): {} golden cases reproduced by the runtime. Try: citizen inspect {}",
