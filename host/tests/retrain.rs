@@ -206,4 +206,10 @@ async fn drifted_inputs_start_one_challenger_per_change_of_the_data() {
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     let (_, d) = get(&c, &s, &maker, "/models/price/decisions").await;
     assert_eq!(d["decisions"].as_array().unwrap().len(), 1, "{d}");
+    let metrics = c.get(s.at("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("citizen_model_drifted{model=\"price\"} 1"), "the scheduler's check is shown: {metrics}");
+    let promoted = first["promoted"].as_bool().unwrap();
+    let line =
+        format!("citizen_retrain_decisions_total{{model=\"price\",trigger=\"drift\",promoted=\"{promoted}\"}} 1");
+    assert!(metrics.contains(&line), "{line} in {metrics}");
 }

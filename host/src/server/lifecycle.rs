@@ -395,7 +395,9 @@ pub async fn decide(
 
 async fn log(state: &AppState, name: &str, d: &Decision) -> Result<()> {
     let file = format!("{:012}-{}.json", d.at, d.id);
-    state.store.put(&at(name, &["decisions", &file]), serde_json::to_vec(d)?).await
+    state.store.put(&at(name, &["decisions", &file]), serde_json::to_vec(d)?).await?;
+    state.metrics.decision(name, &d.trigger, d.promoted);
+    Ok(())
 }
 
 pub async fn decisions(
@@ -526,7 +528,10 @@ async fn drifted(state: &AppState, name: &str, policy: &Policy) -> Result<bool> 
     } else {
         super::drift::dataset_table(state, &policy.dataset).await.map_err(|e| anyhow!("{}", e.message))?
     };
-    Ok(manifest::drift::table_drift(&l.manifest, &table).is_some_and(|r| r.drifted))
+    let Some(report) = manifest::drift::table_drift(&l.manifest, &table) else { return Ok(false) };
+    let psi: Vec<(String, f64)> = report.fields.iter().map(|f| (f.name.clone(), f.psi)).collect();
+    state.metrics.drift(name, report.drifted, &psi);
+    Ok(report.drifted)
 }
 
 /// Checks the policies every `every`, for as long as the server runs.
