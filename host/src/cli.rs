@@ -49,6 +49,9 @@ enum Command {
         /// Columns not to use (repeat, or separate with commas).
         #[arg(long, value_delimiter = ',')]
         exclude: Vec<String>,
+        /// Numeric columns to read as categories, e.g. codes (repeat, or separate with commas).
+        #[arg(long, value_delimiter = ',')]
+        categorical: Vec<String>,
         /// Seed of every random choice: same seed, same model.
         #[arg(long, default_value_t = 0)]
         seed: u64,
@@ -126,6 +129,9 @@ enum Command {
         /// The first retry of a failed webhook delivery, in milliseconds (then doubling).
         #[arg(long, default_value_t = 1000)]
         hook_retry_ms: u64,
+        /// How often the retraining policies are checked, in seconds.
+        #[arg(long, default_value_t = 60.0)]
+        policy_check: f64,
     },
     /// Publish a model file as the next version of a model in the registry.
     Publish {
@@ -242,12 +248,15 @@ fn run(cli: Cli) -> Result<()> {
             time_budget,
             metric,
             mut exclude,
+            categorical,
             seed,
             output,
             name,
             no_refit,
         } => match (data, dataset) {
-            (Some(data), _) => train(&data, target, task, &time_budget, metric, exclude, seed, output, name, !no_refit),
+            (Some(data), _) => {
+                train(&data, target, task, &time_budget, metric, (exclude, categorical), seed, output, name, !no_refit)
+            }
             (None, Some(dataset)) => {
                 let dir = crate::lake::table::tempdir("train")?;
                 let file = dir.join(format!("{dataset}.parquet"));
@@ -258,7 +267,8 @@ fn run(cli: Cli) -> Result<()> {
                 exclude.extend([crate::lake::table::KEY.to_string(), crate::lake::table::HASH.to_string()]);
                 let output =
                     output.or_else(|| Some(PathBuf::from(format!("{dataset}-{}.onnx", target.to_lowercase()))));
-                let r = train(&file, target, task, &time_budget, metric, exclude, seed, output, name, !no_refit);
+                let columns = (exclude, categorical);
+                let r = train(&file, target, task, &time_budget, metric, columns, seed, output, name, !no_refit);
                 let _ = std::fs::remove_dir_all(&dir);
                 r
             }
@@ -282,6 +292,7 @@ fn run(cli: Cli) -> Result<()> {
             frame_ancestors,
             wal_dir,
             hook_retry_ms,
+            policy_check,
         } => {
             for origin in &frame_ancestors {
                 host_server::check_frame_ancestor(origin).map_err(anyhow::Error::msg)?;
@@ -305,6 +316,7 @@ fn run(cli: Cli) -> Result<()> {
                 frame_ancestors,
                 wal_dir,
                 hook_retry_base: std::time::Duration::from_millis(hook_retry_ms),
+                policy_check: std::time::Duration::from_secs_f64(policy_check.max(0.1)),
                 ..Default::default()
             };
             init_logging();
@@ -338,7 +350,7 @@ fn train(
     task: Option<String>,
     time_budget: &str,
     metric: Option<String>,
-    exclude: Vec<String>,
+    (exclude, categorical): (Vec<String>, Vec<String>),
     seed: u64,
     output: Option<PathBuf>,
     name: Option<String>,
@@ -366,7 +378,8 @@ fn train(
         ))
     });
     let name = name.unwrap_or_else(|| output.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
-    let opts = Options { target, task, metric, time_budget: parse_duration(time_budget)?, exclude, seed, name, refit };
+    let time_budget = parse_duration(time_budget)?;
+    let opts = Options { target, task, metric, time_budget, exclude, seed, name, refit, categorical, cancel: None };
     let dataset = trainer::data::load(data)?;
     eprintln!("Read {} ({} rows, {} columns)\n", dataset.source, dataset.table.len(), dataset.table.width());
     // On a terminal the running candidate is one live line, rewritten in
@@ -385,7 +398,7 @@ fn train(
             eprint!("\r\x1b[2K{text}");
             shown = true;
         }
-        Progress::Status(_) => {}
+        Progress::Status(_) | Progress::Tried { .. } => {}
     });
     if shown {
         eprint!("\r\x1b[2K");
@@ -420,6 +433,7 @@ fn train(
             e.fit_seconds
         );
     }
+    eprintln!("\nOn held-out rows: {}", trained.evaluation.summary);
     write_atomically(&output, &trained.bytes)?;
     eprintln!(
         "\nWrote {} ({} bytes): {} golden cases reproduced by the runtime. Try: citizen inspect {}",

@@ -468,10 +468,13 @@ impl Op {
         let names = self.path.split('{').skip(1).filter_map(|s| s.split_once('}')).map(|(name, _)| name);
         names
             .map(|name| match name {
+                "name" if self.path.starts_with("/datasets") => "DatasetName",
                 "name" => "Name",
+                "model" => "ScoredModel",
                 "version" => "Version",
                 "alias" => "Alias",
                 _ if self.path.starts_with("/jobs") => "JobId",
+                _ if self.path.starts_with("/train") => "TrainingId",
                 _ => "TokenId",
             })
             .collect()
@@ -485,6 +488,9 @@ fn parameter(d: Dialect, key: &str, version: Option<u64>) -> Value {
         "Version" => ("version", "A version number, or an alias such as `latest` or `prod`."),
         "Alias" => ("alias", "An alias, such as `prod`."),
         "JobId" => ("id", "The job's id."),
+        "DatasetName" => ("name", "The dataset's name."),
+        "ScoredModel" => ("model", "The model the dataset was scored with."),
+        "TrainingId" => ("id", "The training job's id."),
         _ => ("id", "The token's id."),
     };
     let mut p = json!({ "name": name, "in": "path", "required": true, "description": description });
@@ -1155,6 +1161,106 @@ fn server_routes(doc: &mut Doc) {
             ],
         ),
         (
+            "Datasets",
+            vec![
+                get("/datasets", "listDatasets", "List the datasets").reply(200, "The datasets.", any()),
+                get("/datasets/{name}", "getDataset", "A dataset: its ingests and columns").reply(
+                    200,
+                    "The dataset.",
+                    any(),
+                ),
+                post("/datasets/{name}/files", "ingestFile", "Add a table file to a dataset")
+                    .describe("`?filename=`, `?key=COLUMN`, `?replace=true`, `?allow_schema_change=true`.")
+                    .body(table().into_iter().chain([Media::json(json!({ "type": "array" }))]).collect())
+                    .reply(201, "The ingest record.", any())
+                    .errors(WRITE_ERRORS),
+                get("/datasets/{name}/table", "getDatasetTable", "The curated table").reply(
+                    200,
+                    "Parquet.",
+                    vec![Media::bytes("application/vnd.apache.parquet")],
+                ),
+                get("/datasets/{name}/rows", "getDatasetRows", "The first rows, and histograms of numeric columns")
+                    .describe("`?limit=` (at most 1000, default 50).")
+                    .reply(200, "`columns`, `rows`, `total`, `histograms` (`edges`, `counts`).", any()),
+                get("/datasets/{name}/schema", "getDatasetSchema", "The schema the trainer infers for a target")
+                    .describe("`?target=COLUMN`, `?exclude=a,b`, `?categorical=c`: types, missing values, distinct values, roles, warnings.")
+                    .reply(200, "The schema.", any()),
+                post("/datasets/{name}/score", "scoreDataset", "Score the dataset with a model (new and changed rows)")
+                    .body(json(&json!({ "type": "object", "properties": { "model": string, "version": string }, "required": ["model"] })))
+                    .reply(200, "What was scored.", any()),
+                get("/datasets/{name}/scored", "listScored", "The models the dataset was scored with").reply(
+                    200,
+                    "`scored`: model, version, outputs.",
+                    any(),
+                ),
+                get("/datasets/{name}/scored/{model}/rows", "getScoredRows", "The first rows of a scored table").reply(
+                    200,
+                    "As the dataset's rows, with `outputs` naming the added columns.",
+                    any(),
+                ),
+            ],
+        ),
+        (
+            "Training",
+            vec![
+                post("/train", "train", "Train a model on a dataset in the background")
+                    .describe(
+                        "`dataset`, `target`, `time_budget_secs`, `exclude`, `categorical`; with `name` (and \
+                         `alias`, `description`) the winner is published when done, else it waits for \
+                         `POST /train/{id}/publish`.",
+                    )
+                    .body(any())
+                    .reply(202, "The training job, queued.", any())
+                    .errors(WRITE_ERRORS),
+                get("/train", "listTraining", "The caller's training jobs").reply(200, "`jobs`, newest first.", any()),
+                get("/train/{id}", "getTraining", "A training job: progress, lines, evaluation").reply(
+                    200,
+                    "The job.",
+                    any(),
+                ),
+                delete("/train/{id}", "cancelTraining", "Cancel a training job").reply(
+                    202,
+                    "The job; it becomes `cancelled` within seconds.",
+                    any(),
+                ),
+                post("/train/{id}/publish", "publishTraining", "Publish a training job's model")
+                    .body(json(&json!({ "type": "object", "properties": { "name": string, "description": string, "alias": string }, "required": ["name"] })))
+                    .reply(201, "Published.", json(&published))
+                    .errors(WRITE_ERRORS),
+            ],
+        ),
+        (
+            "Lifecycle",
+            vec![
+                get("/models/{name}/drift", "getDrift", "Drift of the model's inputs against its training data")
+                    .describe("Recent prediction requests, or `?dataset=NAME`; population stability index per field.")
+                    .reply(200, "The drift report.", any()),
+                get("/models/{name}/policy", "getPolicy", "The model's retraining policy").reply(
+                    200,
+                    "The policy.",
+                    any(),
+                ),
+                put("/models/{name}/policy", "setPolicy", "Set the model's retraining policy")
+                    .body(any())
+                    .reply(200, "The policy.", any())
+                    .errors(WRITE_ERRORS),
+                post("/models/{name}/retrain", "retrain", "Train a challenger now").reply(
+                    202,
+                    "`job`: the challenger's training job.",
+                    any(),
+                ),
+                get("/models/{name}/decisions", "listDecisions", "Every retraining and rollback decision").reply(
+                    200,
+                    "`decisions`, newest first.",
+                    any(),
+                ),
+                post("/models/{name}/rollback", "rollback", "Point the policy's alias back at a version")
+                    .body(json(&alias))
+                    .reply(200, "The decision.", any())
+                    .errors(WRITE_ERRORS),
+            ],
+        ),
+        (
             "Tokens",
             vec![
                 post("/tokens", "createToken", "Create a token")
@@ -1165,6 +1271,7 @@ fn server_routes(doc: &mut Doc) {
                     .reply(200, "The tokens, without their secrets.", array(&token))
                     .errors(LIST_ERRORS),
                 delete("/tokens/{id}", "deleteToken", "Revoke a token"),
+                get("/whoami", "whoami", "The caller's token: id, role, model").reply(200, "The token.", json(&token)),
             ],
         ),
         (

@@ -5,25 +5,9 @@
 
 mod common;
 
-use common::{Server, citizen, json_of, repo, scratch};
+use common::{Server, citizen, json_of, more_horsepower, repo, scratch};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
-
-/// cars93 with every car's horsepower raised by 60%.
-fn more_horsepower(csv: &str) -> String {
-    let mut lines = csv.lines();
-    let header = lines.next().unwrap();
-    let hp = header.split(',').position(|h| h.trim_matches('"') == "Horsepower").unwrap();
-    let mut out = format!("{header}\n");
-    for line in lines.filter(|l| !l.is_empty()) {
-        let mut fields: Vec<String> = line.split(',').map(String::from).collect();
-        let v: f64 = fields[hp].parse().unwrap();
-        fields[hp] = format!("{}", (v * 1.6).round());
-        out.push_str(&fields.join(","));
-        out.push('\n');
-    }
-    out
-}
 
 fn rows_of(csv: &str) -> Vec<Value> {
     let mut lines = csv.lines();

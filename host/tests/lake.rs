@@ -5,30 +5,9 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{Server, citizen, json_of, repo, scratch};
+use common::{Server, citizen, json_of, repo, scratch, upload, wait_train};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
-
-async fn upload(
-    c: &Client,
-    s: &Server,
-    token: &str,
-    dataset: &str,
-    query: &str,
-    ct: &str,
-    body: Vec<u8>,
-) -> (StatusCode, Value) {
-    json_of(
-        c.post(s.at(&format!("/datasets/{dataset}/files{query}")))
-            .bearer_auth(token)
-            .header("content-type", ct)
-            .body(body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
 
 async fn dataset(c: &Client, s: &Server, token: &str, name: &str) -> (StatusCode, Value) {
     json_of(c.get(s.at(&format!("/datasets/{name}"))).bearer_auth(token).send().await.unwrap()).await
@@ -409,15 +388,7 @@ async fn score_a_dataset_and_refresh_only_changed_rows() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let (st, j) = json_of(c.post(s.at("/train")).bearer_auth(&maker).json(&job).send().await.unwrap()).await;
     assert_eq!(st, StatusCode::ACCEPTED, "{j}");
-    let id = j["id"].as_str().unwrap().to_string();
-    let mut last = Value::Null;
-    for _ in 0..120 {
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        last = json_of(c.get(s.at(&format!("/train/{id}"))).bearer_auth(&maker).send().await.unwrap()).await.1;
-        if last["state"] == "succeeded" || last["state"] == "failed" {
-            break;
-        }
-    }
+    let last = wait_train(&c, &s, &maker, j["id"].as_str().unwrap()).await;
     assert_eq!((last["state"].clone(), last["version"].clone()), (json!("succeeded"), json!(1)), "{last}");
     assert!(!last["lines"].as_array().unwrap().is_empty());
     let (st, r) = score(maker.clone(), json!({"model": "cars-price", "version": "prod"})).await;

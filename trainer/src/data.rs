@@ -45,6 +45,11 @@ pub enum TrainError {
     UnknownTarget { target: String, columns: Vec<String> },
     #[error("cannot exclude `{name}`: there is no such column; the columns are {}", names(.columns))]
     UnknownExclude { name: String, columns: Vec<String> },
+    #[error("cannot read `{name}` as categories: there is no such column; the columns are {}", names(.columns))]
+    UnknownCategorical { name: String, columns: Vec<String> },
+    /// The search was stopped by its caller.
+    #[error("training was cancelled")]
+    Cancelled,
     #[error("`{target}` is the column to predict; it cannot also be excluded")]
     ExcludedTarget { target: String },
     /// A numeric column holds an infinite value or NaN.
@@ -96,6 +101,25 @@ pub struct Dataset {
     pub sha256: String,
     /// Size of the file in bytes.
     pub bytes: u64,
+}
+
+impl Dataset {
+    /// Takes the latest `share` of the rows (the table's last ones) out of
+    /// the dataset and returns them: at least one row, and never the last
+    /// two rows the dataset keeps to learn from.
+    pub fn split_off_latest(&mut self, share: f64) -> Table {
+        let n = self.table.len();
+        let held = ((n as f64 * share).round() as usize).clamp(1.min(n), n.saturating_sub(2));
+        let keep = n - held;
+        let mut first = Table::new(self.table.columns().to_vec());
+        let mut latest = Table::new(self.table.columns().to_vec());
+        for (i, row) in self.table.rows().enumerate() {
+            let t = if i < keep { &mut first } else { &mut latest };
+            t.push_row(row.to_vec()).expect("same width");
+        }
+        self.table = first;
+        latest
+    }
 }
 
 impl Dataset {

@@ -11,6 +11,7 @@
 
 pub mod arrow;
 pub mod data;
+pub mod evaluation;
 pub mod gbdt;
 pub mod linear;
 pub mod mlp;

@@ -155,3 +155,24 @@ pub fn attach_manifest(model: &mut pb::ModelProto, manifest: &manifest::Manifest
         .metadata_props
         .push(pb::StringStringEntryProto { key: manifest::METADATA_KEY.into(), value: manifest.to_json() });
 }
+
+/// The model file `bytes` under another name (and description), its
+/// graph untouched: what publishing a trained model under the name a maker
+/// chose writes.
+pub fn renamed(bytes: &[u8], name: &str, description: Option<&str>) -> Result<Vec<u8>, String> {
+    use prost::Message;
+    let mut proto = pb::ModelProto::decode(bytes).map_err(|e| format!("not an ONNX model: {e}"))?;
+    let json = proto
+        .metadata_props
+        .iter()
+        .find(|p| p.key == manifest::METADATA_KEY)
+        .ok_or("the model has no citizen manifest")?;
+    let mut m = manifest::Manifest::from_json(&json.value).map_err(|e| e.to_string())?;
+    m.name = name.to_string();
+    if let Some(d) = description {
+        m.description = d.to_string();
+    }
+    proto.graph.get_or_insert_with(Default::default).name = name.to_string();
+    attach_manifest(&mut proto, &m);
+    Ok(proto.encode_to_vec())
+}

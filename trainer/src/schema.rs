@@ -86,6 +86,8 @@ pub struct SchemaOptions {
     pub task: Option<Task>,
     /// Columns not to learn from.
     pub exclude: Vec<String>,
+    /// Numeric columns to read as categories (codes, postcodes).
+    pub categorical: Vec<String>,
 }
 
 /// The type of a column's values.
@@ -469,6 +471,11 @@ pub fn infer(table: &Table, target: &str, opts: &SchemaOptions) -> Result<Schema
             return Err(TrainError::UnknownExclude { name: name.clone(), columns: columns.to_vec() });
         }
     }
+    for name in &opts.categorical {
+        if table.column(name).is_none() {
+            return Err(TrainError::UnknownCategorical { name: name.clone(), columns: columns.to_vec() });
+        }
+    }
 
     let total = table.len();
     let (kept, dropped_rows): (Vec<usize>, Vec<usize>) = (0..total).partition(|&i| !table.row(i)[t].is_missing());
@@ -505,7 +512,7 @@ pub fn infer(table: &Table, target: &str, opts: &SchemaOptions) -> Result<Schema
         if j == t {
             infos.push(target_info.clone());
         } else {
-            infos.push(feature_column(table, j, opts.exclude.contains(name))?);
+            infos.push(feature_column(table, j, opts.exclude.contains(name), opts.categorical.contains(name))?);
         }
     }
     if !infos.iter().any(|c| c.role == Role::Feature) {
@@ -588,10 +595,19 @@ fn target_column(
     Ok((info, task, reason))
 }
 
-fn feature_column(table: &Table, j: usize, excluded_by_user: bool) -> Result<ColumnInfo, TrainError> {
+fn feature_column(
+    table: &Table,
+    j: usize,
+    excluded_by_user: bool,
+    as_category: bool,
+) -> Result<ColumnInfo, TrainError> {
     let name = &table.columns()[j];
     let p = Profile::of(table, j);
-    let shape = p.shape();
+    // A numeric column read as categories is treated as words.
+    let shape = match p.shape() {
+        Shape::Numeric if as_category => Shape::Words,
+        s => s,
+    };
     let distinct = p.distinct();
     let values = p.values();
     let limit = category_limit(values);
@@ -774,7 +790,7 @@ mod tests {
     }
 
     fn forced(task: Task) -> SchemaOptions {
-        SchemaOptions { task: Some(task), exclude: Vec::new() }
+        SchemaOptions { task: Some(task), ..SchemaOptions::default() }
     }
 
     fn err(t: &Table, target: &str, opts: &SchemaOptions) -> String {
@@ -1061,7 +1077,7 @@ Training on 93 rows with 23 features.
             r#"column `w`, row 2: "-Infinity" is not a finite number; write a number or leave the cell empty"#
         );
         // Not if the column is excluded, nor if it is words anyway.
-        let opts = SchemaOptions { task: None, exclude: vec!["w".into()] };
+        let opts = SchemaOptions { exclude: vec!["w".into()], ..SchemaOptions::default() };
         assert_eq!(role(&infer(&t, "y", &opts).unwrap(), "w"), excluded("excluded by you"));
         let t = csv("a,w,y\n5,inf,1\n8,big,2\n6,big,3\n9,inf,4\n");
         assert!(matches!(infer(&t, "y", &auto()).unwrap().column("w").unwrap().kind, Kind::Categorical { .. }));
@@ -1082,14 +1098,14 @@ Training on 93 rows with 23 features.
         assert_eq!(role(&s, "k"), excluded("constant"));
         assert_eq!(s.column("k").unwrap().note.as_deref(), Some(r#"every value is "same""#));
         assert_eq!(role(&s, "empty"), excluded("all missing"));
-        let opts = SchemaOptions { task: None, exclude: vec!["kind".into()] };
+        let opts = SchemaOptions { exclude: vec!["kind".into()], ..SchemaOptions::default() };
         assert_eq!(err(&t, "y", &opts), "every column other than `y` is excluded: there is nothing to learn from");
-        let opts = SchemaOptions { task: None, exclude: vec!["knd".into()] };
+        let opts = SchemaOptions { exclude: vec!["knd".into()], ..SchemaOptions::default() };
         assert_eq!(
             err(&t, "y", &opts),
             "cannot exclude `knd`: there is no such column; the columns are `row`, `id`, `name`, `kind`, `k`, `empty`, `y`"
         );
-        let opts = SchemaOptions { task: None, exclude: vec!["y".into()] };
+        let opts = SchemaOptions { exclude: vec!["y".into()], ..SchemaOptions::default() };
         assert_eq!(err(&t, "y", &opts), "`y` is the column to predict; it cannot also be excluded");
         assert_eq!(
             err(&csv("a,a,y\n1,2,3\n2,3,4\n"), "y", &auto()),

@@ -5,6 +5,8 @@
 //! before it is written.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use manifest::{
@@ -17,6 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::TrainError;
 use crate::data::Dataset;
+use crate::evaluation::{Evaluation, HeldOut, Importance, LeaderboardRow};
 use crate::gbdt::{self, Gbdt};
 use crate::linear::{self, Linear};
 use crate::mlp::{Mlp, MlpKind, MlpParams};
@@ -85,6 +88,11 @@ pub struct Options {
     /// Refit the winner on all rows (the default); without it the model is
     /// the winner as fitted on its first validation split's training rows.
     pub refit: bool,
+    /// Numeric columns to read as categories (codes, postcodes).
+    pub categorical: Vec<String>,
+    /// Set from another thread to stop the search: it returns
+    /// [`TrainError::Cancelled`] before its next fit.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 /// What the search reports as it goes.
@@ -95,6 +103,9 @@ pub enum Progress<'a> {
     /// What runs now (a candidate and its fold, with a bar of the budget
     /// spent): a live line, replaced by the next status or line.
     Status(&'a str),
+    /// After each candidate: how many were tried, of how many at most, and
+    /// the best so far.
+    Tried { tried: usize, total: usize, best: Option<&'a Entry> },
 }
 
 /// The live line: a bar of the budget spent, the candidate and its fold.
@@ -163,6 +174,8 @@ pub struct Trained {
     /// The model file's bytes, already checked by the runtime.
     pub bytes: Vec<u8>,
     pub notes: Vec<String>,
+    /// Held-out numbers and chart data of the winner.
+    pub evaluation: Evaluation,
 }
 
 /// A fitted model of any family.
@@ -673,8 +686,11 @@ fn argmax(row: &[f64]) -> usize {
 /// notes) and a live status while a candidate runs.
 pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress)) -> Result<Trained, TrainError> {
     let started = Instant::now();
-    let schema =
-        schema::infer(&data.table, &opts.target, &SchemaOptions { task: opts.task, exclude: opts.exclude.clone() })?;
+    let schema = schema::infer(
+        &data.table,
+        &opts.target,
+        &SchemaOptions { task: opts.task, exclude: opts.exclude.clone(), categorical: opts.categorical.clone() },
+    )?;
     progress(Progress::Line(&schema.report()));
     let task = schema.task;
     let metric = match opts.metric {
@@ -723,6 +739,9 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
     let mut pace: BTreeMap<&'static str, f64> = BTreeMap::new();
     // The leader's model on the first split, kept for --no-refit.
     let mut leader: Option<(usize, Fitted)> = None;
+    // The leader's out-of-fold predictions and targets, per split.
+    let mut leader_outs: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+    let cancelled = || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed));
     let better = |a: f64, b: f64| if metric.higher_is_better() { a > b } else { a < b };
     let mut stopped = None;
     let mut ci = 0;
@@ -790,6 +809,9 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
         // spend it all; its fits stop there only if they would overrun it.
         let deadline = Instant::now() + Duration::from_secs_f64(left.max(0.0) / 4.0);
         for (i, valid) in splits.iter().enumerate() {
+            if cancelled() {
+                return Err(TrainError::Cancelled);
+            }
             progress(Progress::Status(&status(ci, total, cand, i, splits.len(), started, opts.time_budget)));
             let train_idx = complement(rows.len(), valid);
             let model = match (cand.fit)(problem, &train_idx, Some(deadline)) {
@@ -849,9 +871,12 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
         )));
         if leader.as_ref().is_none_or(|(l, _)| better(entry.mean, leaderboard[*l].mean)) {
             leader = Some((leaderboard.len(), first.expect("at least one split")));
+            leader_outs = outs;
         }
         leaderboard.push(entry);
         fitted_candidates.push(ci);
+        let best = leader.as_ref().map(|(l, _)| &leaderboard[*l]);
+        progress(Progress::Tried { tried: leaderboard.len(), total, best });
     }
     let mut notes = Vec::new();
     if let Some(ci) = stopped {
@@ -867,6 +892,9 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
     };
     let cand = &candidates[fitted_candidates[winner]];
     let (_, pre, problem) = problems.iter().find(|(e, _, _)| *e == cand.encoding).expect("encoded");
+    if cancelled() {
+        return Err(TrainError::Cancelled);
+    }
     let mut model = if opts.refit {
         progress(Progress::Status(&format!("refitting {} {} on all {} rows", cand.family, cand.params, rows.len())));
         let all: Vec<usize> = (0..rows.len()).collect();
@@ -936,7 +964,24 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
     onnx::attach_manifest(&mut proto, &manifest);
     let bytes = proto.encode_to_vec();
     self_check(&bytes)?;
-    Ok(Trained { schema, metric, leaderboard, winner, manifest, bytes, notes })
+    let rows_shown = leaderboard
+        .iter()
+        .enumerate()
+        .map(|(i, e)| LeaderboardRow {
+            family: e.family.to_string(),
+            params: e.described(),
+            score: e.mean,
+            std: e.std,
+            fit_seconds: e.fit_seconds,
+            winner: i == winner,
+        })
+        .collect();
+    let mut importance: Vec<Importance> =
+        manifest.feature_importance.iter().map(|(f, s)| Importance { field: f.clone(), share: *s }).collect();
+    importance.sort_by(|a, b| b.share.total_cmp(&a.share).then_with(|| a.field.cmp(&b.field)));
+    let held = HeldOut { task, target: &schema.target, classes: &classes, splits: &leader_outs };
+    let evaluation = Evaluation::new(&held, metric.name(), metric.higher_is_better(), rows_shown, importance);
+    Ok(Trained { schema, metric, leaderboard, winner, manifest, bytes, notes, evaluation })
 }
 
 /// Among the tried candidates (`leaderboard[i]` is `candidates[tried[i]]`)

@@ -54,6 +54,14 @@ pub struct Metrics {
     forwarded: Family<JobLabels, Counter>,
     drift_psi: Family<FieldLabels, Gauge<f64, AtomicU64>>,
     drifted: Family<ModelLabels, Gauge>,
+    decisions: Family<DecisionLabels, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DecisionLabels {
+    model: String,
+    trigger: String,
+    promoted: String,
 }
 
 fn latency_histogram() -> Histogram {
@@ -92,7 +100,13 @@ impl Metrics {
         );
         let drifted = Family::<ModelLabels, Gauge>::default();
         registry.register("model_drifted", "1 when a model's last drift check found a drifted field", drifted.clone());
-        Metrics { registry, requests, latency, rows, jobs, forwarded, drift_psi, drifted }
+        let decisions = Family::<DecisionLabels, Counter>::default();
+        registry.register(
+            "retrain_decisions",
+            "Retraining and rollback decisions, by model, trigger and whether the alias moved",
+            decisions.clone(),
+        );
+        Metrics { registry, requests, latency, rows, jobs, forwarded, drift_psi, drifted, decisions }
     }
 
     pub fn rows(&self, model: &str, n: usize) {
@@ -113,6 +127,13 @@ impl Metrics {
             self.drift_psi.get_or_create(&FieldLabels { model: model.to_string(), field: field.clone() }).set(*psi);
         }
         self.drifted.get_or_create(&ModelLabels { model: model.to_string() }).set(i64::from(drifted));
+    }
+
+    /// A logged retraining or rollback decision.
+    pub fn decision(&self, model: &str, trigger: &str, promoted: bool) {
+        let labels =
+            DecisionLabels { model: model.to_string(), trigger: trigger.to_string(), promoted: promoted.to_string() };
+        self.decisions.get_or_create(&labels).inc();
     }
 
     pub fn render(&self) -> String {

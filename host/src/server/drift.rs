@@ -52,7 +52,7 @@ impl Recent {
         }
     }
 
-    fn table(&self, model: &str) -> Result<Table, manifest::Error> {
+    pub fn table(&self, model: &str) -> Result<Table, manifest::Error> {
         let all = self.rows.lock().unwrap_or_else(|p| p.into_inner());
         let rows: Vec<Value> = all.get(model).map(|k| k.iter().cloned().collect()).unwrap_or_default();
         if rows.is_empty() {
@@ -82,14 +82,7 @@ pub async fn drift(
             if state.lake.meta(dataset).await?.is_none() {
                 return Err(ApiError::not_found(format!("there is no dataset {dataset:?}")));
             }
-            let (_, bytes) = state.lake.table_bytes(dataset).await?;
-            let table = tokio::task::spawn_blocking(move || -> anyhow::Result<Table> {
-                let batch = crate::lake::table::read_parquet(bytes)?;
-                let columns: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
-                trainer::arrow::table(&columns, &batch).map_err(|e| anyhow::anyhow!("{e}"))
-            })
-            .await
-            .map_err(ApiError::internal)??;
+            let table = dataset_table(&state, dataset).await?;
             (format!("dataset {dataset}"), table)
         }
         None => ("recent prediction requests".to_string(), state.recent.table(&name).map_err(ApiError::internal)?),
@@ -111,4 +104,18 @@ pub async fn drift(
         o.extend(r);
     }
     Ok(Json(out))
+}
+
+/// A dataset's curated table as cells (its internal key and hash columns
+/// included).
+pub async fn dataset_table(state: &AppState, dataset: &str) -> ApiResult<Table> {
+    let (_, bytes) = state.lake.table_bytes(dataset).await?;
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Table> {
+        let batch = crate::lake::table::read_parquet(bytes)?;
+        let columns: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
+        trainer::arrow::table(&columns, &batch).map_err(|e| anyhow::anyhow!("{e}"))
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)
 }

@@ -42,7 +42,7 @@ fn name_ok(name: &str) -> ApiResult<()> {
     check_dataset_name(name).map_err(|e| ApiError::bad_request("invalid_name", e.to_string()))
 }
 
-async fn known(state: &AppState, name: &str) -> ApiResult<()> {
+pub async fn known(state: &AppState, name: &str) -> ApiResult<()> {
     name_ok(name)?;
     if state.lake.meta(name).await?.is_none() && state.events.last_seq(name).await? == 0 {
         return Err(ApiError::not_found(format!("there is no dataset {name:?}")));

@@ -9,9 +9,11 @@
 
 pub mod api;
 pub mod auth;
+pub mod dataset_views;
 pub mod drift;
 pub mod jobs;
 pub mod lake_api;
+pub mod lifecycle;
 pub mod models;
 pub mod oip;
 pub mod registry;
@@ -76,6 +78,8 @@ pub struct Config {
     pub wal_dir: Option<PathBuf>,
     /// The first retry of a failed webhook delivery waits this long; each next one twice as long.
     pub hook_retry_base: Duration,
+    /// How often the retraining policies are checked.
+    pub policy_check: Duration,
 }
 
 impl Default for Config {
@@ -93,6 +97,7 @@ impl Default for Config {
             frame_ancestors: vec![],
             wal_dir: None,
             hook_retry_base: Duration::from_secs(1),
+            policy_check: Duration::from_secs(60),
         }
     }
 }
@@ -170,6 +175,10 @@ pub fn router(state: AppState) -> Router {
         .route("/models/{name}/versions/{version}/swagger.json", get(api::swagger_version))
         .route("/openapi.json", get(api::server_openapi))
         .route("/models/{name}/drift", get(drift::drift))
+        .route("/models/{name}/policy", get(lifecycle::get_policy).put(lifecycle::put_policy))
+        .route("/models/{name}/retrain", post(lifecycle::retrain))
+        .route("/models/{name}/decisions", get(lifecycle::decisions))
+        .route("/models/{name}/rollback", post(lifecycle::rollback))
         .route("/models/{name}/predict", post(api::predict_latest))
         .route("/models/{name}/versions/{version}/predict", post(api::predict_version))
         .route("/models/{name}/batch", post(jobs::submit_latest))
@@ -183,9 +192,15 @@ pub fn router(state: AppState) -> Router {
         .route("/datasets/{name}/files", post(lake_api::ingest))
         .route("/datasets/{name}/events", post(lake_api::append_events).get(lake_api::read_events))
         .route("/datasets/{name}/table", get(lake_api::table))
+        .route("/datasets/{name}/rows", get(dataset_views::rows))
+        .route("/datasets/{name}/schema", get(dataset_views::schema))
+        .route("/datasets/{name}/scored", get(dataset_views::scored))
+        .route("/datasets/{name}/scored/{model}/rows", get(dataset_views::scored_rows))
         .route("/datasets/{name}/score", post(lake_api::score))
-        .route("/train", post(train_jobs::submit))
-        .route("/train/{id}", get(train_jobs::get))
+        .route("/train", post(train_jobs::submit).get(train_jobs::list))
+        .route("/train/{id}", get(train_jobs::get).delete(train_jobs::cancel))
+        .route("/train/{id}/publish", post(train_jobs::publish))
+        .route("/whoami", get(whoami))
         .route("/hooks", get(lake_api::list_hooks).post(lake_api::create_hook))
         .route("/hooks/{id}", get(lake_api::get_hook).delete(lake_api::delete_hook))
         .route("/hooks/{id}/deliveries", get(lake_api::deliveries))
@@ -295,6 +310,13 @@ async fn create_token(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
+/// `GET /whoami`: the caller's token id, role and model (what the web app
+/// shows or hides by).
+async fn whoami(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    let caller = state.auth.caller(&headers).await?;
+    Ok(Json(json!({ "id": caller.0.id, "role": caller.0.role, "model": caller.0.model })))
+}
+
 async fn list_tokens(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<Value>> {
     state.auth.caller(&headers).await?.admin()?;
     Ok(Json(json!({ "tokens": state.auth.list().await? })))
@@ -333,6 +355,7 @@ pub async fn serve(config: Config) -> Result<()> {
     }
     tokio::spawn(state.events.clone().flusher(state.hooks.clone()));
     tokio::spawn(state.hooks.clone().worker());
+    tokio::spawn(lifecycle::scheduler(state.clone(), config.policy_check));
     // The one line on standard output: tests and scripts read the address from it.
     println!("citizen serve: listening on http://{addr} (store: {})", state.store.location);
     use std::io::Write as _;

@@ -105,3 +105,54 @@ pub async fn json_of(r: reqwest::Response) -> (reqwest::StatusCode, serde_json::
     let text = r.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")))
 }
+
+/// Sends a table file to a dataset (`query`: `?replace=true`...).
+pub async fn upload(
+    c: &reqwest::Client,
+    s: &Server,
+    token: &str,
+    dataset: &str,
+    query: &str,
+    ct: &str,
+    body: Vec<u8>,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    json_of(
+        c.post(s.at(&format!("/datasets/{dataset}/files{query}")))
+            .bearer_auth(token)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// Waits (at most a minute) for training job `id` to finish; its last state.
+pub async fn wait_train(c: &reqwest::Client, s: &Server, token: &str, id: &str) -> serde_json::Value {
+    let mut last = serde_json::Value::Null;
+    for _ in 0..240 {
+        last = json_of(c.get(s.at(&format!("/train/{id}"))).bearer_auth(token).send().await.unwrap()).await.1;
+        if ["succeeded", "failed", "cancelled"].contains(&last["state"].as_str().unwrap_or("")) {
+            return last;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    panic!("training job {id} did not finish in a minute: {last}")
+}
+
+/// cars93 with every car's horsepower raised by 60%.
+pub fn more_horsepower(csv: &str) -> String {
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    let hp = header.split(',').position(|h| h.trim_matches('"') == "Horsepower").unwrap();
+    let mut out = format!("{header}\n");
+    for line in lines.filter(|l| !l.is_empty()) {
+        let mut fields: Vec<String> = line.split(',').map(String::from).collect();
+        let v: f64 = fields[hp].parse().unwrap();
+        fields[hp] = format!("{}", (v * 1.6).round());
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    out
+}

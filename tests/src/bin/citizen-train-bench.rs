@@ -181,6 +181,8 @@ fn citizen(spec: &Spec, dir: &Path, budget: Duration) -> Result<Score> {
         seed: 0,
         name: format!("{}-bench", spec.name),
         refit: true,
+        categorical: Vec::new(),
+        cancel: None,
     };
     let t = Instant::now();
     // The search's lines (schema, candidates, notes) go to standard error.
