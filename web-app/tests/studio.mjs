@@ -42,7 +42,8 @@ async function signIn(page, token) {
   await page.locator('#token').waitFor();
   await page.locator('#token').fill(token);
   await page.locator('#signin-button').click();
-  await page.locator('#models').waitFor();
+  // The model list (empty for a maker before the first publish).
+  await page.locator('#models').waitFor({ state: 'attached' });
 }
 
 // Links into the studio a person can see on the page.
