@@ -870,9 +870,11 @@ fn evaluation_view(e: &Evaluation) -> Vec<El> {
     let mut out =
         vec![el("p").id("run-summary").class("summary").text(&e.summary), el("p").class("meta").text(&e.headline())];
     let better = if e.higher_is_better { "higher is better" } else { "lower is better" };
-    let board: Vec<El> = e
-        .leaderboard
-        .iter()
+    // Best first (the search's order is kept in the log).
+    let mut ranked: Vec<&wire::Candidate> = e.leaderboard.iter().collect();
+    ranked.sort_by(|a, b| if e.higher_is_better { b.score.total_cmp(&a.score) } else { a.score.total_cmp(&b.score) });
+    let board: Vec<El> = ranked
+        .into_iter()
         .enumerate()
         .map(|(i, c)| {
             let score = match c.std {

@@ -190,7 +190,7 @@ impl Job {
 
     /// The share of the time budget spent, 0 to 1 (1 once finished).
     pub fn spent(&self) -> f64 {
-        if self.finished() {
+        if self.state == "succeeded" {
             return 1.0;
         }
         match (self.time_budget_secs, self.progress.as_ref().and_then(|p| p.seconds_left)) {
@@ -214,7 +214,8 @@ impl Job {
     pub fn best_words(&self) -> Option<String> {
         let p = self.progress.as_ref()?;
         let b = p.best.as_ref()?;
-        Some(format!("best so far: {} {} {}", b.family, p.metric, text::value(b.score)))
+        let metric = if p.metric.is_empty() { "score" } else { &p.metric };
+        Some(format!("best so far: {} {metric} {}", b.family, text::value(b.score)))
     }
 
     /// `12 s left`.
@@ -486,9 +487,17 @@ mod tests {
         assert!((j.spent() - 0.375).abs() < 1e-9);
         let q: Job = serde_json::from_value(json!({"id": "x", "state": "queued", "progress": null})).unwrap();
         assert_eq!((q.tried_words().as_str(), q.best_words(), q.spent()), ("no candidate tried yet", None, 0.0));
-        let done: Job = serde_json::from_value(json!({"id": "x", "state": "cancelled"})).unwrap();
+        let done: Job = serde_json::from_value(json!({"id": "x", "state": "succeeded"})).unwrap();
         assert!(done.finished());
         assert_eq!(done.spent(), 1.0);
+        // A cancelled run's bar stays where it stopped; no metric yet reads as a score.
+        let done: Job = serde_json::from_value(json!({"id": "x", "state": "cancelled", "time_budget_secs": 10,
+            "progress": {"tried": 3, "total": 9, "seconds_left": 6, "metric": "", "best": {"family": "ridge", "score": 4.87}}}))
+        .unwrap();
+        assert!(done.finished());
+        assert!((done.spent() - 0.4).abs() < 1e-9);
+        assert_eq!(done.best_words().as_deref(), Some("best so far: ridge score 4.87"));
+        assert_eq!(done.left_words(), None);
         assert_eq!(done.state_words(), "cancelled");
     }
 
