@@ -862,7 +862,19 @@ fn finish_run(job: &Job) {
         Some(e) => parts.extend(evaluation_view(e)),
         None => parts.push(el("p").class("muted").text("The run finished without an evaluation to show.")),
     }
-    parts.push(publish_form(job));
+    match &job.challenger {
+        // A retraining policy's challenger: the server decides, not the maker.
+        Some(c) => parts.push(el("section").class("publish").id("challenger").children([
+            el("h2").text("Champion or challenger"),
+            el("p").text(&format!(
+                "This run trained a challenger for {}; the server compared it with the version {} serves and logged its decision.",
+                c.model,
+                c.alias.as_deref().unwrap_or("the alias")
+            )),
+            el("a").attr("href", &format!("#/studio/models/{}", encode(&c.model))).text("See the decision"),
+        ])),
+        None => parts.push(publish_form(job)),
+    }
     dom::fill("run-result", parts);
 }
 
@@ -1197,12 +1209,24 @@ async fn drift(name: String) {
             ])
         })
         .collect();
-    let flag = if drifted { "drifted" } else { "stable" };
+    // Too few rows to call a field drifted: say so rather than "stable".
+    let unsure = !drifted && report["note"].is_string();
+    let flag = if drifted {
+        "drifted"
+    } else if unsure {
+        "unsure"
+    } else {
+        "stable"
+    };
     let mut parts =
         vec![el("p").id("drift-flag").class(&format!("flag {flag}")).attr("data-drifted", &drifted.to_string()).text(
             &format!(
                 "{} — {} rows of {} (version {})",
-                if drifted { "Drifted" } else { "Stable" },
+                match flag {
+                    "drifted" => "Drifted",
+                    "unsure" => "Too few rows to tell",
+                    _ => "Stable",
+                },
                 text::number(rows, 0),
                 report["source"].as_str().unwrap_or(""),
                 report["version"].as_u64().unwrap_or(0)
@@ -1444,10 +1468,24 @@ async fn decisions(name: String) {
             return;
         }
     };
-    let decisions: Vec<Decision> = list["decisions"]
+    let read: Vec<Result<Decision, String>> = list["decisions"]
         .as_array()
-        .map(|a| a.iter().filter_map(|d| serde_json::from_value(d.clone()).ok()).collect())
+        .map(|a| a.iter().map(|d| serde_json::from_value(d.clone()).map_err(|e| e.to_string())).collect())
         .unwrap_or_default();
+    let unreadable = read.iter().filter(|d| d.is_err()).count();
+    let decisions: Vec<Decision> = read.into_iter().filter_map(Result::ok).collect();
+    if unreadable > 0 {
+        dom::fill(
+            "decisions",
+            [el("p")
+                .class("error")
+                .attr("role", "alert")
+                .text(&format!("{unreadable} of the server's decisions cannot be read by this version of the app."))],
+        );
+        if decisions.is_empty() {
+            return;
+        }
+    }
     if decisions.is_empty() {
         dom::fill("decisions", [el("p").class("muted").text("No retraining or rollback yet.")]);
         return;

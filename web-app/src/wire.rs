@@ -181,6 +181,16 @@ pub struct Job {
     pub evaluation: Option<Evaluation>,
     #[serde(default)]
     pub published: Vec<Published>,
+    /// Set for a challenger trained by a retraining policy: the model it challenges.
+    #[serde(default)]
+    pub challenger: Option<Challenger>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Challenger {
+    pub model: String,
+    #[serde(default)]
+    pub alias: Option<String>,
 }
 
 impl Job {
@@ -365,7 +375,9 @@ fn thirty() -> f64 {
 /// One version's score in a decision.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct Scored {
-    pub version: u64,
+    /// None for a challenger that was not published (it lost).
+    #[serde(default)]
+    pub version: Option<u64>,
     #[serde(default)]
     pub score: Option<f64>,
 }
@@ -397,10 +409,14 @@ pub struct Decision {
 
 /// A version and its score in a decision: `v2 (rmse 3.1)`.
 pub fn scored_words(s: &Option<Scored>, metric: &str) -> String {
-    match s {
-        Some(Scored { version, score: Some(v) }) => format!("v{version} ({metric} {})", text::value(*v)),
-        Some(Scored { version, score: None }) => format!("v{version}"),
-        None => "–".into(),
+    let Some(s) = s else { return "–".into() };
+    let who = match s.version {
+        Some(v) => format!("v{v}"),
+        None => "not published".into(),
+    };
+    match s.score {
+        Some(v) => format!("{who} ({metric} {})", text::value(v)),
+        None => who,
     }
 }
 
@@ -548,6 +564,12 @@ mod tests {
         assert_eq!(scored_words(&d.champion, &d.metric), "v2 (rmse 3.1)");
         assert_eq!(scored_words(&None, "rmse"), "–");
         assert!(d.promoted);
+        // A challenger that lost was never published: no version.
+        let lost: Decision = serde_json::from_value(json!({"trigger": "manual", "metric": "rmse",
+            "champion": {"version": 1, "score": 2.51}, "challenger": {"version": null, "score": 4.9},
+            "rows": 17, "promoted": false, "version": 1, "reason": "kept the champion", "job": "abc"}))
+        .unwrap();
+        assert_eq!(scored_words(&lost.challenger, &lost.metric), "not published (rmse 4.9)");
     }
 
     #[test]
