@@ -53,6 +53,10 @@ fn the_makers_journey_through_the_studio_in_headless_chromium() {
         "budget": 5,
         "out": out,
     });
+    let bad = out.join("not-a-table.json");
+    std::fs::write(&bad, "{\"price\": ").unwrap();
+    let mut plan = plan;
+    plan["badJson"] = json!(bad);
     let plan_file = dir.join("plan.json");
     std::fs::write(&plan_file, plan.to_string()).unwrap();
     let o = Command::new("node")
@@ -80,6 +84,8 @@ fn the_makers_journey_through_the_studio_in_headless_chromium() {
     // Upload: the name suggested from the file; the dataset's page follows.
     assert_eq!(r["upload"]["suggested"], json!("cars93"), "{}", r["upload"]);
     assert_eq!(r["upload"]["hash"], json!("#/studio/datasets/cars"), "{}", r["upload"]);
+    let refused = r["upload"]["refusedUpload"].as_str().unwrap();
+    assert!(refused.starts_with("not-a-table.json was not added: "), "{refused}");
 
     // Schema: the last column is the default target; Price is a regression;
     // the leak warnings go once the leaky columns are left out.

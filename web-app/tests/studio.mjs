@@ -4,7 +4,7 @@
 // train, read the evaluation charts, publish, predict with the published
 // model's form; a run cancelled mid-search; a reader who sees no studio.
 // Usage: node web-app/tests/studio.mjs PLAN.json
-// PLAN: { base, maker, reader, csv, dataset, model, budget, out }
+// PLAN: { base, maker, reader, csv, badJson, dataset, model, budget, out }
 // Prints one JSON report line; exits non-zero only when the browser itself
 // fails (the checks are made by the Rust test on the report).
 import fs from 'node:fs';
@@ -76,13 +76,18 @@ try {
   await page.locator('#studio-link:visible').waitFor();
   await page.locator('#studio-link').click();
   await page.locator('#studio-home').waitFor();
+  // A file that is not a table is refused in words, and nothing changes page.
+  await page.locator('#upload-file').setInputFiles(plan.badJson);
+  await page.locator('#upload').click();
+  await page.locator('#upload-error:not(:empty)').waitFor();
+  const refusedUpload = await page.locator('#upload-error').textContent();
   await page.locator('#upload-file').setInputFiles(plan.csv);
   const suggested = await page.locator('#upload-name').inputValue();
   await page.locator('#upload-name').fill(plan.dataset);
   await shot(page, 'studio-upload');
   await page.locator('#upload').click();
   await page.locator(`#dataset[data-dataset="${plan.dataset}"]`).waitFor({ timeout: 60000 });
-  step('upload', { suggested, hash: await page.evaluate(() => location.hash) });
+  step('upload', { suggested, refusedUpload, hash: await page.evaluate(() => location.hash) });
 
   // 2. The schema for Price; the leaky columns left out.
   await page.locator('#schema-panel[data-state="ready"], #schema-panel[data-state="error"]').waitFor();
