@@ -177,6 +177,26 @@ fn the_makers_journey_through_the_studio_in_headless_chromium() {
     let native = native.json_rows()[0]["Price"].as_f64().unwrap();
     assert!(close(native, want, &manifest.tolerance), "{native} vs {want}");
 
+    // The model's studio page: drift shown, the policy saved as typed, a
+    // challenger trained now and its decision logged.
+    let l = &r["lifecycle"];
+    assert!(l["flag"].as_str().unwrap().starts_with("flag "), "{l}");
+    assert_eq!(l["driftFields"].as_u64().unwrap() as usize, manifest.signature.inputs.len(), "{l}");
+    assert_eq!(l["policySaved"], json!("Saved."), "{l}");
+    assert_eq!(l["challengerState"], json!("succeeded"), "{l}");
+    assert_eq!(l["decisions"].as_array().unwrap().len(), 1, "{l}");
+    let (status, policy) =
+        rt.block_on(async { common::json_of(get(&c, &app, &maker, "/models/cars/policy").await).await });
+    assert_eq!(status, 200, "{policy}");
+    assert_eq!((&policy["dataset"], &policy["target"]), (&json!("cars"), &json!("Price")), "{policy}");
+    assert_eq!(policy["exclude"], json!(["Min.Price", "Max.Price"]), "{policy}");
+    assert_eq!(policy["time_budget_secs"].as_f64(), Some(5.0), "{policy}");
+    let (_, decisions) =
+        rt.block_on(async { common::json_of(get(&c, &app, &maker, "/models/cars/decisions").await).await });
+    assert_eq!(decisions["decisions"].as_array().unwrap().len(), 1, "{decisions}");
+    let reason = decisions["decisions"][0]["reason"].as_str().unwrap();
+    assert!(l["decisions"][0].as_str().unwrap().contains(reason), "the page shows the server's reason: {l}");
+
     // Cancelled mid-search: said so, and listed so.
     let k = &r["cancel"];
     assert_eq!(k["state"], json!("cancelled"), "{k}");
@@ -185,6 +205,7 @@ fn the_makers_journey_through_the_studio_in_headless_chromium() {
     let runs = k["runs"].as_array().unwrap();
     assert!(runs.contains(&json!([k["id"], "cancelled"])), "{k}");
     assert!(runs.contains(&json!([id, "succeeded"])), "{k}");
+    assert_eq!(runs.len(), 3, "the run, the challenger and the cancelled one: {k}");
     assert_eq!(k["datasets"], json!(["cars"]));
     let (_, cancelled) = rt.block_on(async {
         common::json_of(get(&c, &app, &maker, &format!("/train/{}", k["id"].as_str().unwrap())).await).await

@@ -187,9 +187,33 @@ try {
     const studioLink = await page.locator('#model-studio-link').isVisible();
     await shot(page, 'studio-form');
     step('publish', { published, publishError, hash, version: entry.version, golden: entry.golden, value, studioLink });
+
+    // 5. The model's studio page: drift, a retraining policy, a challenger
+    // trained now and the decision it led to.
+    await page.locator('#model-studio-link').click();
+    await page.locator('#model-studio').waitFor();
+    await page.locator('#drift-flag').waitFor();
+    const flag = await page.locator('#drift-flag').getAttribute('class');
+    const driftFields = await page.locator('#drift tbody tr').count();
+    await page.locator('#policy-target').fill('Price');
+    await page.locator('#policy-exclude').fill('Min.Price, Max.Price');
+    await page.locator('#policy-budget').fill(String(plan.budget));
+    await page.locator('#policy-save').click();
+    await page.locator('#policy-status:not(:empty), #policy-error:not(:empty)').first().waitFor();
+    const policySaved = await page.locator('#policy-status').textContent();
+    const policyError = await page.locator('#policy-error').textContent();
+    await page.locator('#retrain').click();
+    await page.locator('#run').waitFor();
+    await page.locator(finished).waitFor({ timeout: 120000 });
+    const challengerState = await page.locator('#run').getAttribute('data-state');
+    await page.locator('#challenger a').click();
+    await page.locator('#decisions table').waitFor();
+    const decisions = await page.locator('#decisions tbody tr').evaluateAll((rs) => rs.map((r) => r.textContent));
+    await shot(page, 'studio-model');
+    step('lifecycle', { flag, driftFields, policySaved, policyError, challengerState, decisions });
   }
 
-  // 5. A run cancelled mid-search says so.
+  // 6. A run cancelled mid-search says so.
   await page.goto(`${plan.base}/#/studio/datasets/${plan.dataset}`);
   await page.locator('#schema-panel[data-state="ready"]').waitFor();
   await page.locator('#target').selectOption('Price');
@@ -215,13 +239,13 @@ try {
   await shot(page, 'studio-home');
   step('cancel', cancel);
 
-  // 6. An unknown target and a server error are shown in words.
+  // 7. An unknown run is an error in words.
   await page.goto(`${plan.base}/#/studio/runs/nope`);
   await page.locator('#page-error').waitFor();
   step('errors', { unknownRun: await page.locator('#page-error').textContent() });
   await page.close();
 
-  // 7. A reader sees no studio link, and is told the studio is not for them.
+  // 8. A reader sees no studio link, and is told the studio is not for them.
   const reader = await newPage();
   await signIn(reader, plan.reader);
   await reader.waitForTimeout(1000);
