@@ -1218,9 +1218,13 @@ async fn drift(name: String) {
     } else {
         "stable"
     };
-    let mut parts =
-        vec![el("p").id("drift-flag").class(&format!("flag {flag}")).attr("data-drifted", &drifted.to_string()).text(
-            &format!(
+    let mut parts = vec![
+        el("p")
+            .id("drift-flag")
+            .class(&format!("flag {flag}"))
+            .attr("data-drifted", &drifted.to_string())
+            .attr("data-rows", &text::plain(rows))
+            .text(&format!(
                 "{} — {} rows of {} (version {})",
                 match flag {
                     "drifted" => "Drifted",
@@ -1230,17 +1234,20 @@ async fn drift(name: String) {
                 text::number(rows, 0),
                 report["source"].as_str().unwrap_or(""),
                 report["version"].as_u64().unwrap_or(0)
-            ),
-        )];
+            )),
+    ];
     if let Some(note) = report["note"].as_str() {
         parts.push(el("p").class("muted").text(note));
     }
-    parts.push(table(
-        "data drift",
-        "Population stability index per field (above 0.25: drifted; 0.1 to 0.25: shifted)",
-        &["Field", "PSI", "Level", "Missing then → now", "Moved most"],
-        table_rows,
-    ));
+    // Without a row there is nothing to compare field by field.
+    if rows > 0.0 {
+        parts.push(table(
+            "data drift",
+            "Population stability index per field (above 0.25: drifted; 0.1 to 0.25: shifted)",
+            &["Field", "PSI", "Level", "Missing then → now", "Moved most"],
+            table_rows,
+        ));
+    }
     dom::fill("drift", parts);
 }
 

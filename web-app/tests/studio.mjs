@@ -194,6 +194,11 @@ try {
     await page.locator('#model-studio').waitFor();
     await page.locator('#drift-flag').waitFor();
     const flag = await page.locator('#drift-flag').getAttribute('class');
+    const driftRows = Number(await page.locator('#drift-flag').getAttribute('data-rows'));
+    // No prediction request yet: compare with the dataset itself.
+    await page.locator('#drift-source').selectOption(plan.dataset);
+    await page.locator('#drift table').waitFor();
+    const driftFlag = await page.locator('#drift-flag').textContent();
     const driftFields = await page.locator('#drift tbody tr').count();
     await page.locator('#policy-target').fill('Price');
     await page.locator('#policy-exclude').fill('Min.Price, Max.Price');
@@ -210,7 +215,7 @@ try {
     await page.locator('#decisions table').waitFor();
     const decisions = await page.locator('#decisions tbody tr').evaluateAll((rs) => rs.map((r) => r.textContent));
     await shot(page, 'studio-model');
-    step('lifecycle', { flag, driftFields, policySaved, policyError, challengerState, decisions });
+    step('lifecycle', { flag, driftRows, driftFlag, driftFields, policySaved, policyError, challengerState, decisions });
   }
 
   // 6. A run cancelled mid-search says so.
