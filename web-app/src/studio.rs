@@ -789,7 +789,11 @@ fn run_skeleton(job: &Job) {
                 el("h1").text(&format!("Predicting {} from {}", job.target, job.dataset)),
                 el("p").class("meta").text(&format!("Run {} · started {}", job.id, when(job.created))),
                 el("div").id("run-live").class("live").children([
-                    el("progress").id("run-progress").attr("max", "1").attr("value", "0"),
+                    el("progress")
+                        .id("run-progress")
+                        .attr("max", "1")
+                        .attr("value", "0")
+                        .attr("aria-label", "Time spent of the budget"),
                     el("p").id("run-numbers").class("numbers").attr("role", "status"),
                     el("p").id("run-status").class("muted"),
                     el("div").class("actions").children([el("button")
