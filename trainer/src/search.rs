@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::TrainError;
 use crate::data::Dataset;
-use crate::evaluation::{Evaluation, HeldOut, Importance, LeaderboardRow};
+use crate::evaluation::{Evaluation, HeldOut, Importance, LeaderboardRow, argmax};
 use crate::gbdt::{self, Gbdt};
 use crate::linear::{self, Linear};
 use crate::mlp::{Mlp, MlpKind, MlpParams};
@@ -671,15 +671,6 @@ fn temperature(outs: &[(Vec<f64>, Vec<f64>)], classes: usize) -> f64 {
     if loss(best.ln()) < loss(0.0) - 1e-9 { best } else { 1.0 }
 }
 
-fn argmax(row: &[f64]) -> usize {
-    let mut best = 0;
-    for (i, v) in row.iter().enumerate() {
-        if *v > row[best] {
-            best = i;
-        }
-    }
-    best
-}
 
 /// Trains: the whole maker's journey from a loaded table to checked model bytes.
 /// `progress` receives lines to keep (schema, each candidate's result,
