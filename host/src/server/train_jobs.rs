@@ -266,7 +266,8 @@ async fn run(state: &AppState, job: &mut TrainJob) -> Result<()> {
                 match p {
                     trainer::search::Progress::Line(l) => s.lines.push(l.to_string()),
                     trainer::search::Progress::Status(l) => s.status = l.to_string(),
-                    trainer::search::Progress::Tried { tried, total, best } => {
+                    trainer::search::Progress::Tried { tried, total, best, metric } => {
+                        s.progress.metric = metric.name().into();
                         s.progress.tried = tried;
                         s.progress.total = total;
                         s.progress.best =
@@ -300,7 +301,6 @@ async fn run(state: &AppState, job: &mut TrainJob) -> Result<()> {
     }
     let (trained, holdout) = result?;
     if let Some(p) = job.progress.as_mut() {
-        p.metric = trained.metric.name().into();
         p.seconds_left = 0.0;
     }
     state.store.put(&model_path(&job.id), trained.bytes.clone()).await?;
