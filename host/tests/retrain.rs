@@ -97,6 +97,7 @@ async fn a_challenger_replaces_the_champion_only_when_it_wins_by_the_margin() {
     // Two of the 19 held-out cars have 5 cylinders, which the challenger never saw.
     let reason = won["reason"].as_str().unwrap();
     assert!(reason.contains("the challenger could not predict 2 of the 19 held-out rows"), "{reason}");
+    assert!(reason.contains("the champion was trained on other data"), "{reason}");
     let (old, new) = (won["champion"]["score"].as_f64().unwrap(), won["challenger"]["score"].as_f64().unwrap());
     assert!(new < old * 0.95, "{won}");
     assert!(won["reason"].as_str().unwrap().contains("promoted"), "{won}");
@@ -128,6 +129,8 @@ async fn a_challenger_replaces_the_champion_only_when_it_wins_by_the_margin() {
         "{lost}"
     );
     assert!(lost["reason"].as_str().unwrap().contains("kept the champion"), "{lost}");
+    // Version 2 learned from the first 74 rows of cars: the 19 after them are new to both.
+    assert!(!lost["reason"].as_str().unwrap().contains("the champion learned from"), "{lost}");
     assert_eq!(prod(&c, &s, &maker).await, 2);
     // The loser was not published (a schedule run may be under way; let it end).
     tokio::time::sleep(std::time::Duration::from_secs(6)).await;

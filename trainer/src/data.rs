@@ -104,12 +104,12 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Takes the latest `share` of the rows (the table's last ones) out of
-    /// the dataset and returns them: at least one row, and never the last
-    /// two rows the dataset keeps to learn from.
-    pub fn split_off_latest(&mut self, share: f64) -> Table {
+    /// Takes the last `rows` rows of the table (its latest) out of the
+    /// dataset and returns them: at least one, and never the last two rows
+    /// the dataset keeps to learn from.
+    pub fn split_off_latest(&mut self, rows: usize) -> Table {
         let n = self.table.len();
-        let held = ((n as f64 * share).round() as usize).clamp(1.min(n), n.saturating_sub(2));
+        let held = rows.clamp(1.min(n), n.saturating_sub(2));
         let keep = n - held;
         let mut first = Table::new(self.table.columns().to_vec());
         let mut latest = Table::new(self.table.columns().to_vec());

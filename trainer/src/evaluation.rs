@@ -225,7 +225,8 @@ fn roc(class: &str, scored: &mut [(f64, bool)]) -> Roc {
     Roc { class: class.to_string(), auc, points }
 }
 
-fn argmax(row: &[f64]) -> usize {
+/// The index of the largest value (the first of equals).
+pub(crate) fn argmax(row: &[f64]) -> usize {
     let mut best = 0;
     for (i, v) in row.iter().enumerate() {
         if *v > row[best] {

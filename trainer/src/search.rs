@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::TrainError;
 use crate::data::Dataset;
-use crate::evaluation::{Evaluation, HeldOut, Importance, LeaderboardRow};
+use crate::evaluation::{Evaluation, HeldOut, Importance, LeaderboardRow, argmax};
 use crate::gbdt::{self, Gbdt};
 use crate::linear::{self, Linear};
 use crate::mlp::{Mlp, MlpKind, MlpParams};
@@ -105,7 +105,7 @@ pub enum Progress<'a> {
     Status(&'a str),
     /// After each candidate: how many were tried, of how many at most, and
     /// the best so far.
-    Tried { tried: usize, total: usize, best: Option<&'a Entry> },
+    Tried { tried: usize, total: usize, best: Option<&'a Entry>, metric: Metric },
 }
 
 /// The live line: a bar of the budget spent, the candidate and its fold.
@@ -671,16 +671,6 @@ fn temperature(outs: &[(Vec<f64>, Vec<f64>)], classes: usize) -> f64 {
     if loss(best.ln()) < loss(0.0) - 1e-9 { best } else { 1.0 }
 }
 
-fn argmax(row: &[f64]) -> usize {
-    let mut best = 0;
-    for (i, v) in row.iter().enumerate() {
-        if *v > row[best] {
-            best = i;
-        }
-    }
-    best
-}
-
 /// Trains: the whole maker's journey from a loaded table to checked model bytes.
 /// `progress` receives lines to keep (schema, each candidate's result,
 /// notes) and a live status while a candidate runs.
@@ -876,7 +866,7 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
         leaderboard.push(entry);
         fitted_candidates.push(ci);
         let best = leader.as_ref().map(|(l, _)| &leaderboard[*l]);
-        progress(Progress::Tried { tried: leaderboard.len(), total, best });
+        progress(Progress::Tried { tried: leaderboard.len(), total, best, metric });
     }
     let mut notes = Vec::new();
     if let Some(ci) = stopped {

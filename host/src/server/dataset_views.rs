@@ -140,14 +140,7 @@ pub async fn scored_rows(
     let s: ScoredState = serde_json::from_slice(&b).map_err(ApiError::internal)?;
     let (bytes, _) =
         state.store.get(&dataset_path(&name, &["scored", &model, "table.parquet"])).await?.ok_or_else(missing)?;
-    let table = tokio::task::spawn_blocking(move || -> anyhow::Result<Table> {
-        let batch = crate::lake::table::read_parquet(bytes)?;
-        let columns: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
-        trainer::arrow::table(&columns, &batch).map_err(|e| anyhow::anyhow!("{e}"))
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
+    let table = super::drift::parquet_table(bytes).await?;
     let mut out = rows_json(&table, limit);
     out["outputs"] = json!(s.outputs);
     out["model"] = json!(model);

@@ -110,6 +110,11 @@ pub async fn drift(
 /// included).
 pub async fn dataset_table(state: &AppState, dataset: &str) -> ApiResult<Table> {
     let (_, bytes) = state.lake.table_bytes(dataset).await?;
+    parquet_table(bytes).await
+}
+
+/// A Parquet file's rows as cells (read on a blocking thread).
+pub async fn parquet_table(bytes: bytes::Bytes) -> ApiResult<Table> {
     tokio::task::spawn_blocking(move || -> anyhow::Result<Table> {
         let batch = crate::lake::table::read_parquet(bytes)?;
         let columns: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();

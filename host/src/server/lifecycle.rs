@@ -293,6 +293,34 @@ fn score(metric: &str, errors: &[Option<f64>], common: &[usize]) -> Option<f64> 
     Some(if metric == "rmse" { mean.sqrt() } else { mean })
 }
 
+/// How many of a dataset's latest rows (of `n`) a challenger holds out:
+/// every row that came after the champion learned from `seen` rows of this
+/// dataset, and at least `share` of them. Also how many of those the
+/// champion learned from (`None`: unknown, it was trained elsewhere).
+pub fn holdout_rows(n: usize, share: f64, seen: Option<u64>) -> (usize, Option<usize>) {
+    let by_share = (n as f64 * share).round() as usize;
+    match seen {
+        Some(s) if (s as usize) < n => {
+            let new = n - s as usize;
+            let held = new.max(by_share);
+            (held, Some(held - new))
+        }
+        Some(_) => (by_share, Some(by_share)),
+        None => (by_share, None),
+    }
+}
+
+/// How many rows of `dataset` the champion of `c` learned from, when it
+/// was trained on that dataset (by a training job).
+pub async fn champion_seen(state: &AppState, c: &Challenge, dataset: &str) -> Option<u64> {
+    let l = match state.models.get(&c.model, &VersionRef::Alias(c.alias.clone())).await {
+        Ok(l) => l,
+        Err(_) => state.models.get(&c.model, &VersionRef::Alias("latest".into())).await.ok()?,
+    };
+    let fp = l.manifest.training_data.as_ref()?;
+    (fp.source == format!("{dataset}.parquet")).then_some(fp.rows)
+}
+
 /// After a challenger's training: score champion and challenger on the
 /// held-out rows, promote the challenger if it wins by the margin, and log
 /// the decision.
@@ -302,6 +330,7 @@ pub async fn decide(
     c: &Challenge,
     trained: &trainer::search::Trained,
     holdout: &Table,
+    champion_saw: Option<usize>,
 ) -> Result<Decision> {
     let registry = Registry::new(state.store.clone());
     let champion = match registry.resolve(&c.model, &VersionRef::Alias(c.alias.clone())).await? {
@@ -343,6 +372,11 @@ pub async fn decide(
         {
             notes.push(format!("the {who} could not predict {} of the {} held-out rows", refused(e), holdout.len()));
         }
+    }
+    match champion_saw {
+        Some(0) => {}
+        Some(k) => notes.push(format!("the champion learned from {k} of the held-out rows, which favours it")),
+        None => notes.push("the champion was trained on other data; it may have seen some held-out rows".into()),
     }
     let metric = metric.to_string();
     let pct = |x: f64| format!("{:.0}%", x * 100.0);
@@ -541,5 +575,21 @@ pub async fn scheduler(state: AppState, every: Duration) {
         if let Err(e) = check_policies(&state).await {
             tracing::warn!(error = %format!("{e:#}"), "checking the retraining policies failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::holdout_rows;
+
+    #[test]
+    fn the_holdout_is_the_rows_the_champion_did_not_see_and_at_least_the_share() {
+        // 100 new rows after the champion's 400: all of them, none seen.
+        assert_eq!(holdout_rows(500, 0.1, Some(400)), (100, Some(0)));
+        // 5 new rows: the share (50), of which the champion saw 45.
+        assert_eq!(holdout_rows(500, 0.1, Some(495)), (50, Some(45)));
+        // Nothing new: the share, all seen; trained elsewhere: unknown.
+        assert_eq!(holdout_rows(500, 0.1, Some(500)), (50, Some(50)));
+        assert_eq!(holdout_rows(500, 0.1, None), (50, None));
     }
 }

@@ -216,6 +216,9 @@ pub async fn start(state: &AppState, mut job: TrainJob) -> ApiResult<()> {
     Ok(())
 }
 
+/// A challenger's held-out rows, and how many of them its champion learned from.
+type Held = (manifest::Table, Option<usize>);
+
 /// What the search reports, shared between its thread and the job's saver.
 #[derive(Default)]
 struct Live {
@@ -252,30 +255,38 @@ async fn run(state: &AppState, job: &mut TrainJob) -> Result<()> {
     };
     let live = Arc::new(Mutex::new(Live::default()));
     let l2 = live.clone();
+    // A challenger holds out the rows that came after its champion's training.
+    let seen = match &job.challenger {
+        Some(c) => super::lifecycle::champion_seen(state, c, &job.dataset).await,
+        None => None,
+    };
     let holdout_share = job.challenger.as_ref().map(|c| c.holdout_share);
     let started = Instant::now();
     let budget = job.time_budget_secs;
-    let mut work =
-        tokio::task::spawn_blocking(move || -> Result<(trainer::search::Trained, Option<manifest::Table>)> {
-            let mut data = trainer::data::load(&file)?;
-            // A challenger learns from all but the latest rows, on which it
-            // and the champion are then compared.
-            let holdout = holdout_share.map(|share| data.split_off_latest(share));
-            let trained = trainer::search::train(&data, &opts, &mut |p| {
-                let Ok(mut s) = l2.lock() else { return };
-                match p {
-                    trainer::search::Progress::Line(l) => s.lines.push(l.to_string()),
-                    trainer::search::Progress::Status(l) => s.status = l.to_string(),
-                    trainer::search::Progress::Tried { tried, total, best } => {
-                        s.progress.tried = tried;
-                        s.progress.total = total;
-                        s.progress.best =
-                            best.map(|e| Best { family: e.family.into(), params: e.described(), score: e.mean });
-                    }
-                }
-            })?;
-            Ok((trained, holdout))
+    let mut work = tokio::task::spawn_blocking(move || -> Result<(trainer::search::Trained, Option<Held>)> {
+        let mut data = trainer::data::load(&file)?;
+        // A challenger learns from all but the latest rows, on which it
+        // and the champion are then compared.
+        let holdout = holdout_share.map(|share| {
+            let (rows, champion_saw) = super::lifecycle::holdout_rows(data.table.len(), share, seen);
+            (data.split_off_latest(rows), champion_saw)
         });
+        let trained = trainer::search::train(&data, &opts, &mut |p| {
+            let Ok(mut s) = l2.lock() else { return };
+            match p {
+                trainer::search::Progress::Line(l) => s.lines.push(l.to_string()),
+                trainer::search::Progress::Status(l) => s.status = l.to_string(),
+                trainer::search::Progress::Tried { tried, total, best, metric } => {
+                    s.progress.metric = metric.name().into();
+                    s.progress.tried = tried;
+                    s.progress.total = total;
+                    s.progress.best =
+                        best.map(|e| Best { family: e.family.into(), params: e.described(), score: e.mean });
+                }
+            }
+        })?;
+        Ok((trained, holdout))
+    });
     let result = loop {
         tokio::select! {
             done = &mut work => break done.map_err(|e| anyhow!("training stopped: {e}"))?,
@@ -300,7 +311,6 @@ async fn run(state: &AppState, job: &mut TrainJob) -> Result<()> {
     }
     let (trained, holdout) = result?;
     if let Some(p) = job.progress.as_mut() {
-        p.metric = trained.metric.name().into();
         p.seconds_left = 0.0;
     }
     state.store.put(&model_path(&job.id), trained.bytes.clone()).await?;
@@ -314,8 +324,8 @@ async fn run(state: &AppState, job: &mut TrainJob) -> Result<()> {
         job.version = Some(info.version);
         job.published.push(Published { name, version: info.version });
     }
-    if let (Some(c), Some(holdout)) = (job.challenger.clone(), holdout) {
-        let decision = super::lifecycle::decide(state, job, &c, &trained, &holdout).await?;
+    if let (Some(c), Some((holdout, champion_saw))) = (job.challenger.clone(), holdout) {
+        let decision = super::lifecycle::decide(state, job, &c, &trained, &holdout, champion_saw).await?;
         job.version = decision.version.filter(|_| decision.promoted);
         if let Some(v) = job.version {
             job.published.push(Published { name: c.model.clone(), version: v });
