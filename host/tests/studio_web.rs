@@ -57,6 +57,7 @@ fn the_makers_journey_through_the_studio_in_headless_chromium() {
     std::fs::write(&bad, "{\"price\": ").unwrap();
     let mut plan = plan;
     plan["badJson"] = json!(bad);
+    plan["irisCsv"] = json!(repo().join("data/iris.csv"));
     let plan_file = dir.join("plan.json");
     std::fs::write(&plan_file, plan.to_string()).unwrap();
     let o = Command::new("node")
@@ -111,7 +112,8 @@ fn the_makers_journey_through_the_studio_in_headless_chromium() {
     assert_eq!(run["state"], json!("succeeded"), "{run}");
     let id = run["id"].as_str().unwrap();
     let live = &run["live"];
-    if !live.is_null() {
+    assert!(!live.is_null(), "the run was seen running: {run}");
+    if live["state"] == json!("running") {
         assert!(live["numbers"].as_str().unwrap().contains("candidates tried"), "{live}");
         let p = live["progress"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&p), "{live}");
@@ -215,6 +217,31 @@ fn the_makers_journey_through_the_studio_in_headless_chromium() {
         common::json_of(get(&c, &app, &maker, &format!("/train/{}", k["id"].as_str().unwrap())).await).await
     });
     assert_eq!(cancelled["state"], json!("cancelled"), "{cancelled}");
+
+    // A classifier's charts hold the server's confusion matrix and one ROC
+    // curve per class.
+    let k = &r["classifier"];
+    assert_eq!((&k["state"], &k["target"]), (&json!("succeeded"), &json!("Species")), "{k}");
+    let (_, job) = rt.block_on(async {
+        common::json_of(get(&c, &app, &maker, &format!("/train/{}", k["id"].as_str().unwrap())).await).await
+    });
+    let e = &job["evaluation"];
+    let classes: Vec<&str> = e["classes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    let cells = k["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), classes.len() * classes.len(), "{k}");
+    for cell in cells {
+        let (a, p) = (cell[0].as_str().unwrap(), cell[1].as_str().unwrap());
+        let (i, j) = (classes.iter().position(|c| *c == a).unwrap(), classes.iter().position(|c| *c == p).unwrap());
+        assert_eq!(cell[2].as_f64(), e["confusion"][i][j].as_f64(), "actual {a}, predicted {p}");
+    }
+    let curves = k["curves"].as_array().unwrap();
+    assert_eq!(curves.len(), e["roc"].as_array().unwrap().len(), "{k}");
+    for (shown, sent) in curves.iter().zip(e["roc"].as_array().unwrap()) {
+        assert_eq!(shown[0], sent["class"], "{k}");
+        assert_eq!(shown[1].as_f64(), sent["auc"].as_f64(), "{k}");
+        assert_eq!(shown[2], json!(sent["points"].as_array().unwrap().len()), "{k}");
+    }
+    assert_eq!(k["scatter"], json!(0), "no regression charts for a classifier");
 
     // Errors in words.
     assert!(

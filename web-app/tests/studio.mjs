@@ -4,7 +4,7 @@
 // train, read the evaluation charts, publish, predict with the published
 // model's form; a run cancelled mid-search; a reader who sees no studio.
 // Usage: node web-app/tests/studio.mjs PLAN.json
-// PLAN: { base, maker, reader, csv, badJson, dataset, model, budget, out }
+// PLAN: { base, maker, reader, csv, irisCsv, badJson, dataset, model, budget, out }
 // Prints one JSON report line; exits non-zero only when the browser itself
 // fails (the checks are made by the Rust test on the report).
 import fs from 'node:fs';
@@ -119,8 +119,13 @@ try {
     const state = await page.locator('#run').getAttribute('data-state');
     seen.add(state);
     if (state === 'running' && !live) {
-      await page.waitForTimeout(1500);
+      // The first candidates' numbers (the server writes them every second).
+      await page.waitForFunction(() => {
+        const run = document.querySelector('#run');
+        return run?.dataset.state !== 'running' || document.querySelector('#run-numbers')?.textContent.includes('candidates tried');
+      }, null, { timeout: 20000 }).catch(() => {});
       live = {
+        state: await page.locator('#run').getAttribute('data-state'),
         numbers: await page.locator('#run-numbers').textContent(),
         progress: Number(await page.locator('#run-progress').getAttribute('value')),
         cancelVisible: await page.locator('#cancel').isVisible(),
@@ -244,13 +249,36 @@ try {
   await shot(page, 'studio-home');
   step('cancel', cancel);
 
-  // 7. An unknown run is an error in words.
+  // 7. A classifier: iris uploaded under its own name, its last column
+  // (Species) the default target; the confusion matrix and ROC curves.
+  await page.locator('#upload-file').setInputFiles(plan.irisCsv);
+  await page.locator('#upload').click();
+  await page.locator('#dataset[data-dataset="iris"]').waitFor({ timeout: 60000 });
+  await page.locator('#schema-panel[data-state="ready"]').waitFor();
+  const irisTarget = await page.locator('#target').inputValue();
+  await page.locator('#budget').fill('3');
+  await page.locator('#train').click();
+  await page.locator('#run').waitFor();
+  await page.locator(finished).waitFor({ timeout: 120000 });
+  await page.locator('#charts').waitFor();
+  const iris = {
+    id: await page.locator('#run').getAttribute('data-run'),
+    target: irisTarget,
+    state: await page.locator('#run').getAttribute('data-state'),
+    cells: await page.locator('svg.chart-confusion rect.cell').evaluateAll((cs) => cs.map((c) => [c.dataset.actual, c.dataset.predicted, Number(c.dataset.count)])),
+    curves: await page.locator('svg.chart-roc polyline').evaluateAll((ps) => ps.map((p) => [p.dataset.class, Number(p.dataset.auc), Number(p.dataset.points)])),
+    scatter: await page.locator('svg.chart-scatter').count(),
+  };
+  await shot(page, 'studio-classifier');
+  step('classifier', iris);
+
+  // 8. An unknown run is an error in words.
   await page.goto(`${plan.base}/#/studio/runs/nope`);
   await page.locator('#page-error').waitFor();
   step('errors', { unknownRun: await page.locator('#page-error').textContent() });
   await page.close();
 
-  // 8. A reader sees no studio link, and is told the studio is not for them.
+  // 9. A reader sees no studio link, and is told the studio is not for them.
   const reader = await newPage();
   await signIn(reader, plan.reader);
   await reader.waitForTimeout(1000);
