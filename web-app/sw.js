@@ -7,8 +7,11 @@
 //   the network fails the last copy is served, marked `x-citizen-cache:
 //   offline` so the app can say it is offline. (A model file served from the
 //   cache is marked `stored`: it says nothing about the network.)
+// - Live state and identity (/whoami, /jobs, /datasets, /train, ...) go
+//   straight to the network.
 // Writes (POST, PUT, DELETE) are never cached or replayed.
-const SHELL = 'citizen-shell-v1';
+// v2: v1 could hold API answers (/whoami, /datasets, /train) taken for the shell.
+const SHELL = 'citizen-shell-v2';
 const DATA = 'citizen-data-v1';
 
 self.addEventListener('install', (event) => {
@@ -86,7 +89,10 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
   const sameOrigin = url.origin === self.location.origin;
-  if (/^\/jobs(\/|$)/.test(url.pathname) || /^\/(tokens|metrics)(\/|$)/.test(url.pathname)) return;
+  // Live state and identity always come from the server: batch jobs,
+  // tokens, metrics, who the token is, and the studio's datasets and
+  // training runs (polled while they run). Not cached, not answered here.
+  if (/^\/(jobs|tokens|metrics|whoami|datasets|train|hooks)(\/|$)/.test(url.pathname)) return;
   const api = !sameOrigin || /^\/(models|v2|openapi\.json)(\/|$)/.test(url.pathname);
   if (/\/models\/[^/]+\/versions\/\d+\/model\.onnx$/.test(url.pathname)) {
     event.respondWith(modelFile(request));

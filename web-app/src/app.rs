@@ -2,7 +2,8 @@
 //! score batches here or in the cloud, offline and as an embedded tab.
 //!
 //! Routes live in the URL's fragment: `#/` is the model picker and
-//! `#/models/NAME` one model's form (the deep link a tab uses). `?tab`
+//! `#/models/NAME` one model's form (the deep link a tab uses); `#/studio…`
+//! are the maker's pages (`studio.rs`). `?tab`
 //! (or being framed) switches to the compact layout; `?local-limit-ms=N`
 //! overrides the batch routing limit.
 
@@ -88,6 +89,7 @@ pub fn start() {
     let shell = el("div").class("shell").children([
         el("header").class("bar").children([
             el("a").class("brand").attr("href", "#/").text("citizen"),
+            el("a").id("studio-link").class("nav").attr("href", "#/studio").attr("hidden", "").text("Studio"),
             el("span").id("net").class("badge offline").attr("role", "status").attr("hidden", ""),
             el("span").class("spacer"),
             el("span").id("who").class("who"),
@@ -170,7 +172,7 @@ fn local_limit_ms() -> f64 {
 
 // ---- talking to the server ----
 
-enum Failure {
+pub(crate) enum Failure {
     /// No answer: the network or the server is down.
     Unreachable,
     /// An answer that is not a success.
@@ -178,7 +180,7 @@ enum Failure {
 }
 
 impl Failure {
-    fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         match self {
             Failure::Unreachable => "the server cannot be reached".into(),
             Failure::Status(_, m) => m.clone(),
@@ -186,17 +188,17 @@ impl Failure {
     }
 }
 
-struct Reply {
-    body: Vec<u8>,
+pub(crate) struct Reply {
+    pub(crate) body: Vec<u8>,
 }
 
 impl Reply {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
 }
 
-async fn call(method: &str, path: &str, body: Option<(&[u8], &str)>) -> Result<Reply, Failure> {
+pub(crate) async fn call(method: &str, path: &str, body: Option<(&[u8], &str)>) -> Result<Reply, Failure> {
     let (server, token) = with(|s| s.session.as_ref().map(|x| (x.server.clone(), x.token.clone())))
         .ok_or_else(|| Failure::Status(401, "sign in first".into()))?;
     fetch(&server, &token, method, path, body).await
@@ -285,6 +287,11 @@ fn route() {
         sign_in_view(None);
         return;
     }
+    crate::studio::reveal_links();
+    if let Some(rest) = path.strip_prefix("/studio") {
+        crate::studio::route(rest, generation);
+        return;
+    }
     match path.strip_prefix("/models/") {
         Some(name) if !name.is_empty() => {
             let name = decode(name);
@@ -294,11 +301,16 @@ fn route() {
     }
 }
 
-fn decode(s: &str) -> String {
+pub(crate) fn decode(s: &str) -> String {
     js_sys::decode_uri_component(s).ok().and_then(|v| v.as_string()).unwrap_or_else(|| s.to_string())
 }
 
-fn current(generation: u64) -> bool {
+/// The current route's number.
+pub(crate) fn generation() -> u64 {
+    with(|s| s.generation)
+}
+
+pub(crate) fn current(generation: u64) -> bool {
     with(|s| s.generation == generation)
 }
 
@@ -306,7 +318,7 @@ fn host_of(server: &str) -> String {
     server.trim_start_matches("https://").trim_start_matches("http://").to_string()
 }
 
-fn sign_out(message: Option<String>) {
+pub(crate) fn sign_out(message: Option<String>) {
     dom::store("citizen.token", None);
     with(|s| {
         s.session = None;
@@ -314,6 +326,7 @@ fn sign_out(message: Option<String>) {
         s.history.clear();
     });
     dom::show("signout", false);
+    dom::show("studio-link", false);
     dom::set_text("who", "");
     sign_in_view(message);
 }
@@ -452,7 +465,7 @@ fn model_card(m: &Value) -> El {
         ])])
 }
 
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     js_sys::encode_uri_component(s).as_string().unwrap_or_else(|| s.to_string())
 }
 
@@ -590,7 +603,15 @@ fn render_model() {
     dom::fill(
         "main",
         [el("section").class("panel model").attr("data-model", &name).children([
-            el("nav").class("crumbs").child(el("a").attr("href", "#/").text("← All models")),
+            el("nav").class("crumbs").children([
+                el("a").attr("href", "#/").text("← All models"),
+                el("a")
+                    .id("model-studio-link")
+                    .class("studio-only")
+                    .attr("href", &format!("#/studio/models/{}", encode(&name)))
+                    .attr("hidden", "")
+                    .text("Drift and retraining in the studio"),
+            ]),
             el("h1").text(&text::label(&name)),
             el("p").class("desc").text(&description),
             el("p").class("meta").text(
@@ -640,6 +661,7 @@ fn render_model() {
         ])],
     );
     render_history();
+    crate::studio::reveal_links();
 }
 
 fn field_view(i: usize, f: &FormField) -> El {

@@ -62,6 +62,13 @@ impl El {
         self
     }
 
+    /// Sets the element's markup (for SVG made by `charts`, which escapes
+    /// what it writes).
+    pub fn html(self, markup: &str) -> El {
+        self.0.set_inner_html(markup);
+        self
+    }
+
     pub fn style(self, css: &str) -> El {
         self.attr("style", css)
     }
