@@ -143,7 +143,7 @@ async fn a_challenger_replaces_the_champion_only_when_it_wins_by_the_margin() {
         (StatusCode::OK, json!("rollback"), json!(1)),
         "{rb}"
     );
-    assert_eq!(rb["reason"], "prod moved back from version 2 to version 1");
+    assert_eq!(rb["reason"], "prod moved from version 2 to version 1");
     assert_eq!(prod(&c, &s, &maker).await, 1);
     let (_, d) = get(&c, &s, &maker, "/models/price/decisions").await;
     assert_eq!(d["decisions"][0]["id"], rb["id"]);

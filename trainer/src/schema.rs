@@ -585,6 +585,17 @@ fn target_column(
             row + 1
         ));
     }
+    if task == Task::Classification
+        && shape == Shape::Words
+        && !p.mixed()
+        && p.values() >= 5
+        && distinct * 2 > p.values()
+    {
+        warnings.push(format!(
+            "`{name}` has {distinct} distinct values in {} rows: nearly every row is a class of its own, so there is little to learn; it looks like an identifier, not something to predict",
+            p.values()
+        ));
+    }
     if task == Task::Classification && shape == Shape::Numeric && distinct > 20 {
         warnings.push(format!(
             "`{name}` has {distinct} distinct numbers, each predicted as a class; if it is an amount, use regression"
@@ -957,6 +968,16 @@ Training on 93 rows with 23 features.
         assert_eq!(role(&s, ""), excluded("index: the column has no name"));
         assert!(s.warnings.is_empty(), "{:?}", s.warnings);
         assert_eq!(s.fields().len(), 4);
+    }
+
+    #[test]
+    fn an_identifier_as_target_is_warned_about() {
+        let t = csv("a,name\n1,ann\n1,bob\n2,cy\n2,dee\n3,ann\n");
+        let s = infer(&t, "name", &auto()).unwrap();
+        assert_eq!(s.task, Task::Classification);
+        assert!(s.warnings.iter().any(|w| w.contains("looks like an identifier")), "{:?}", s.warnings);
+        let t = csv("a,kind\n1,x\n1,y\n2,x\n2,y\n3,x\n");
+        assert!(infer(&t, "kind", &auto()).unwrap().warnings.is_empty());
     }
 
     #[test]

@@ -473,7 +473,11 @@ pub async fn rollback(
     let alias = req.alias.or_else(|| policy.as_ref().map(|p| p.alias.clone())).unwrap_or_else(default_alias);
     super::registry::check_alias(&alias)?;
     let registry = Registry::new(state.store.clone());
-    let before = registry.resolve(&name, &VersionRef::Alias(alias.clone())).await?;
+    // What was served before: the alias's version, or the latest while it named none.
+    let before = match registry.resolve(&name, &VersionRef::Alias(alias.clone())).await? {
+        Some(v) => Some(v),
+        None => registry.resolve(&name, &VersionRef::Alias("latest".into())).await?,
+    };
     if !registry.set_alias(&name, &alias, req.version).await? {
         return Err(ApiError::not_found(format!("{name} has no version {}", req.version)));
     }
@@ -491,7 +495,7 @@ pub async fn rollback(
         promoted: true,
         version: Some(req.version),
         reason: match before {
-            Some(v) => format!("{alias} moved back from version {v} to version {}", req.version),
+            Some(v) => format!("{alias} moved from version {v} to version {}", req.version),
             None => format!("{alias} set to version {}", req.version),
         },
         by: caller.id().to_string(),
