@@ -11,7 +11,6 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use common::{Server, repo, scratch};
 use runtime_wasm::Model;
@@ -58,19 +57,7 @@ fn the_makers_journey_through_the_studio_in_headless_chromium() {
     let mut plan = plan;
     plan["badJson"] = json!(bad);
     plan["irisCsv"] = json!(repo().join("data/iris.csv"));
-    let plan_file = dir.join("plan.json");
-    std::fs::write(&plan_file, plan.to_string()).unwrap();
-    let o = Command::new("node")
-        .arg(repo().join("web-app/tests/studio.mjs"))
-        .arg(&plan_file)
-        .current_dir(repo())
-        .output()
-        .expect("node is on PATH (source scripts/env.sh)");
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    let line = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or_else(|| {
-        panic!("no report from the browser script: {stdout}\n{}", String::from_utf8_lossy(&o.stderr))
-    });
-    let r: Value = serde_json::from_str(line).unwrap();
+    let r = common::browser_report("studio.mjs", &plan, &dir);
     println!("screenshots in {}", out.display());
     assert!(
         r["error"].is_null(),

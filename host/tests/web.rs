@@ -10,7 +10,6 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use common::{Server, citizen, repo, scratch};
 use runtime_wasm::Model;
@@ -112,19 +111,7 @@ fn the_field_agents_journey_in_headless_chromium() {
     let mut plan = plan;
     plan["wrongHeadersCsv"] = json!(wrong);
     plan["brokenRowsCsv"] = json!(broken);
-    let plan_file = dir.join("plan.json");
-    std::fs::write(&plan_file, plan.to_string()).unwrap();
-    let o = Command::new("node")
-        .arg(repo().join("web-app/tests/e2e.mjs"))
-        .arg(&plan_file)
-        .current_dir(repo())
-        .output()
-        .expect("node is on PATH (source scripts/env.sh)");
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    let line = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or_else(|| {
-        panic!("no report from the browser script: {stdout}\n{}", String::from_utf8_lossy(&o.stderr))
-    });
-    let r: Value = serde_json::from_str(line).unwrap();
+    let r = common::browser_report("e2e.mjs", &plan, &dir);
     println!("screenshots in {}", out.display());
     assert!(r["error"].is_null(), "the browser journey stopped: {}\nconsole: {}", r["error"], r["console"]);
     let console: Vec<&str> = r["console"].as_array().unwrap().iter().filter_map(Value::as_str).collect();

@@ -156,3 +156,21 @@ pub fn more_horsepower(csv: &str) -> String {
     }
     out
 }
+
+/// Runs a headless-Chromium script of `web-app/tests/` with a JSON plan
+/// (written to `dir/plan.json`); the one-line JSON report it prints last.
+pub fn browser_report(script: &str, plan: &serde_json::Value, dir: &Path) -> serde_json::Value {
+    let plan_file = dir.join("plan.json");
+    std::fs::write(&plan_file, plan.to_string()).unwrap();
+    let o = Command::new("node")
+        .arg(repo().join("web-app/tests").join(script))
+        .arg(&plan_file)
+        .current_dir(repo())
+        .output()
+        .expect("node is on PATH (source scripts/env.sh)");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let line = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or_else(|| {
+        panic!("no report from the browser script {script}: {stdout}\n{}", String::from_utf8_lossy(&o.stderr))
+    });
+    serde_json::from_str(line).unwrap()
+}
