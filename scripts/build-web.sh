@@ -8,8 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 DIST=${WEB_DIST:-$CARGO_TARGET_DIR/web-dist}
-(cd web-app && trunk build --release --dist "$DIST")
-for f in "$DIST"/*_bg.wasm; do bash scripts/wasm-opt-cached.sh app "$f"; done
+# The same target directory as the runtime's browser module: they share the
+# wasm-release build of tract.
+(cd web-app && CARGO_TARGET_DIR="$CITIZEN_WASM_TARGET_DIR" trunk build --release --dist "$DIST")
+for f in "$DIST"/*_bg.wasm; do bash scripts/wasm-opt-cached.sh "$f"; done
 # Gzipped copies beside the files: citizen serve (ServeDir) sends them to
 # browsers that accept gzip; other web servers can do the same.
 for f in "$DIST"/*.wasm "$DIST"/*.js "$DIST"/*.css "$DIST"/*.html "$DIST"/*.svg "$DIST"/*.webmanifest; do

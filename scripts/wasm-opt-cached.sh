@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Optimizes wasm-bindgen modules in place with wasm-opt -O3 (binaryen 132
 # from npm; never Debian's older one), which takes minutes: each result is
-# cached in $CARGO_TARGET_DIR/wasm-pkg/cache by the hash of its input.
-#   bash scripts/wasm-opt-cached.sh NAME FILE.wasm [NAME FILE.wasm ...]
+# cached in $CARGO_TARGET_DIR/wasm-pkg/cache by the hash of its input alone,
+# so two identical inputs (the web and node modules) are optimized once.
+#   bash scripts/wasm-opt-cached.sh FILE.wasm [FILE.wasm ...]
 # Does nothing when WASM_OPT=0.
 set -euo pipefail
 [ "${WASM_OPT:-1}" = 1 ] || exit 0
@@ -11,14 +12,13 @@ if ! wasm-opt --version 2>/dev/null | grep -q "version 132"; then
 fi
 cache="${CARGO_TARGET_DIR:-$HOME/.cache/citizen-target}/wasm-pkg/cache"
 mkdir -p "$cache"
-while [ $# -ge 2 ]; do
-  name=$1 f=$2; shift 2
-  cached="$cache/$name-$(sha256sum "$f" | cut -c1-16).wasm"
+for f in "$@"; do
+  cached="$cache/$(sha256sum "$f" | cut -c1-16).wasm"
   if [ ! -f "$cached" ]; then
     wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
       --enable-reference-types --enable-multivalue --enable-sign-ext --enable-mutable-globals \
-      -o "$cached.tmp" "$f"
-    mv "$cached.tmp" "$cached"
+      -o "$cached.tmp.$$" "$f"
+    mv "$cached.tmp.$$" "$cached"
   fi
   cp "$cached" "$f"
 done
