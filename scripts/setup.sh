@@ -8,9 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 mkdir -p "$CITIZEN_CACHE"
-t0=$(date +%s) t=$t0
+t0=$(date +%s) t=
 # Each step prints how long the one before took, so a slow machine shows where.
-step() { local now; now=$(date +%s); [ "$t" = "$t0" ] || printf '    (%d s)\n' $((now - t)); t=$now; printf '\n==> %s\n' "$*"; }
+step() { local now; now=$(date +%s); [ -z "$t" ] || printf '    (%d s)\n' $((now - t)); t=$now; printf '\n==> %s\n' "$*"; }
 # The two CLI tools are built from source by cargo install, without the fat
 # LTO and single codegen unit their own release profiles ask for (11 minutes
 # for trunk alone on 2 cores): wasm-bindgen at opt-level 1, as it rewrites
