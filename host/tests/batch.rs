@@ -167,6 +167,35 @@ fn csv_output_is_citizen_predicts_byte_for_byte() {
     }
 }
 
+/// Lines copied as read and lines formatted by the csv writer give the
+/// bytes of the csv writer alone: with a byte-order mark, CRLF and blank
+/// lines, quoted and plain fields, and no line end at the end.
+#[test]
+fn csv_lines_copied_as_read_are_the_csv_writers_bytes() {
+    let dir = scratch("lines");
+    let iris = String::from_utf8(data("iris.csv")).unwrap();
+    let mut csv = String::from("\u{feff}");
+    for (i, line) in iris.lines().enumerate() {
+        csv.push_str(&if i == 0 || i % 5 == 1 { line.to_string() } else { line.replace('"', "") });
+        csv.push_str(match i % 7 {
+            3 => "\r\n",
+            4 => "\n\n",
+            _ => "\n",
+        });
+    }
+    let csv = csv.trim_end().as_bytes().to_vec();
+    let m = tract("iris-species.onnx");
+    let table = format::read_table(&csv, Format::Csv).unwrap();
+    let p = m.predict(&table).unwrap();
+    let expected = format::write(&csv, Format::Csv, &table, &p, Format::Csv).unwrap();
+    assert_eq!(text(&citizen_predict(&m, &csv, Format::Csv, Format::Csv)), text(&expected));
+    for chunk in [1, 7, 8192] {
+        let run = batch(&m, &dir, &csv, BatchFormat::Csv, BatchFormat::Csv, chunk);
+        run.summary.unwrap();
+        assert_eq!(text(&run.output), text(&expected), "chunk {chunk}");
+    }
+}
+
 #[test]
 fn json_lines_in_and_out_are_citizen_predicts() {
     let dir = scratch("jsonl");

@@ -368,8 +368,12 @@ impl JsonColumns {
 /// trimmed, a UTF-8 byte-order mark skipped, quoted fields, every row as wide
 /// as the header. Reads big files in chunks without holding them whole; the
 /// records keep their text exactly as written, so a writer can copy them.
+///
+/// A reader made with [`CsvRows::keeping_lines`] also keeps the bytes it
+/// reads, so a writer can copy a record's line itself ([`CsvRows::kept`]
+/// with the [`CsvRows::bytes_read`] offsets before and after the record).
 pub struct CsvRows<R> {
-    reader: csv::Reader<SkipBom<R>>,
+    reader: csv::Reader<Kept<SkipBom<R>>>,
     columns: Vec<String>,
 }
 
@@ -388,7 +392,18 @@ pub enum CsvRecord {
 impl<R: std::io::Read> CsvRows<R> {
     /// Reads the header row.
     pub fn new(input: R) -> Result<CsvRows<R>, Error> {
+        CsvRows::open(input, false)
+    }
+
+    /// Reads the header row, and keeps every byte read from here on until
+    /// [`CsvRows::forget_before`] lets it go.
+    pub fn keeping_lines(input: R) -> Result<CsvRows<R>, Error> {
+        CsvRows::open(input, true)
+    }
+
+    fn open(input: R, keep: bool) -> Result<CsvRows<R>, Error> {
         let input = SkipBom { inner: input, head: [0; 3], pos: 0, len: 0, started: false };
+        let input = Kept { inner: input, keep, bytes: Vec::new(), start: 0 };
         let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(input);
         let headers = reader.headers().map_err(csv_error)?;
         if headers.is_empty() {
@@ -420,6 +435,59 @@ impl<R: std::io::Read> CsvRows<R> {
     pub fn bytes_read(&self) -> u64 {
         self.reader.position().byte()
     }
+
+    /// The input's bytes from offset `start` to `end` (offsets as
+    /// [`CsvRows::bytes_read`] gives them), when this reader keeps them and
+    /// has not forgotten them.
+    pub fn kept(&self, start: u64, end: u64) -> Option<&[u8]> {
+        let kept = self.reader.get_ref();
+        let from = usize::try_from(start.checked_sub(kept.start)?).ok()?;
+        let to = usize::try_from(end.checked_sub(kept.start)?).ok()?;
+        kept.bytes.get(from..to)
+    }
+
+    /// Lets the kept bytes before offset `offset` go.
+    pub fn forget_before(&mut self, offset: u64) {
+        let kept = self.reader.get_mut();
+        let n = usize::try_from(offset.saturating_sub(kept.start)).unwrap_or(usize::MAX).min(kept.bytes.len());
+        kept.bytes.drain(..n);
+        kept.start += n as u64;
+    }
+}
+
+/// A reader that keeps a copy of what it reads (when `keep` is set):
+/// `bytes` holds the input from offset `start` on.
+struct Kept<R> {
+    inner: R,
+    keep: bool,
+    bytes: Vec<u8>,
+    start: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for Kept<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.keep {
+            self.bytes.extend_from_slice(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+/// The line of a CSV record as written, when writing the record's fields
+/// back gives those very bytes: `span` is the input from the offset before
+/// the record was read to the offset after (blank lines before it and its
+/// line end included). `None` when the line has quotes or a carriage
+/// return, or is not the fields joined by commas.
+pub fn plain_csv_line<'a>(span: &'a [u8], record: &csv::StringRecord) -> Option<&'a [u8]> {
+    let start = span.iter().position(|&b| b != b'\n')?;
+    let end = span.iter().rposition(|&b| b != b'\n')? + 1;
+    let line = &span[start..end];
+    if line.iter().any(|&b| b == b'"' || b == b'\r') {
+        return None;
+    }
+    let fields = record.as_byte_record();
+    (line.len() == fields.as_slice().len() + fields.len().saturating_sub(1)).then_some(line)
 }
 
 /// A reader that drops a leading UTF-8 byte-order mark.

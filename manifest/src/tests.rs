@@ -300,3 +300,35 @@ mod drift {
         assert!(d.moved.iter().any(|m| m.0 == "other" && m.2 == 0.25), "{d:?}");
     }
 }
+
+#[test]
+fn plain_csv_lines_are_the_fields_joined_by_commas() {
+    let rec = |fields: &[&str]| csv::StringRecord::from(fields.to_vec());
+    let line = |span: &'static [u8], fields: &[&str]| crate::plain_csv_line(span, &rec(fields));
+    assert_eq!(line(b"a,b,\n", &["a", "b", ""]), Some(&b"a,b,"[..]));
+    assert_eq!(line(b"\n\na,b", &["a", "b"]), Some(&b"a,b"[..]), "blank lines before, no line end");
+    assert_eq!(line(b"a,b\r\n", &["a", "b"]), None, "a carriage return");
+    assert_eq!(line(b"\"a\",b\n", &["a", "b"]), None, "quotes");
+    assert_eq!(line(b"a,b,c\n", &["a", "b"]), None, "not these fields");
+    assert_eq!(line(b"\n\n", &[""]), None);
+}
+
+#[test]
+fn a_reader_keeping_lines_gives_each_records_bytes() {
+    let text = "\u{feff}x,y\n1,2\r\n\n\"3\",4\n5,6";
+    let mut rows = crate::CsvRows::keeping_lines(text.as_bytes()).unwrap();
+    let mut record = csv::StringRecord::new();
+    let mut spans = Vec::new();
+    loop {
+        let start = rows.bytes_read();
+        if rows.read_record(&mut record).unwrap() == crate::CsvRecord::End {
+            break;
+        }
+        spans.push(String::from_utf8(rows.kept(start, rows.bytes_read()).unwrap().to_vec()).unwrap());
+    }
+    assert_eq!(spans.concat(), "1,2\r\n\n\"3\",4\n5,6");
+    assert_eq!(spans.last().unwrap(), "5,6");
+    let end = rows.bytes_read();
+    rows.forget_before(end);
+    assert_eq!(rows.kept(0, end), None, "forgotten");
+}

@@ -113,6 +113,9 @@ fn predict_csv(model: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
     let columns = rows.columns().to_vec();
     let mut table = Table::new(columns.clone());
     let mut records: Vec<csv::StringRecord> = Vec::new();
+    // Each record's bytes in `input` (the reader's offsets skip a byte-order mark).
+    let bom = if input.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
     let mut out: Option<CsvOut<Vec<u8>>> = None;
     let mut problems: Vec<manifest::RowError> = Vec::new();
     let mut before = 0;
@@ -122,9 +125,14 @@ fn predict_csv(model: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
         while n < CSV_CHUNK_ROWS {
             if records.len() == n {
                 records.push(csv::StringRecord::new());
+                spans.push(0..0);
             }
+            let start = rows.bytes_read() as usize + bom;
             match rows.read_record(&mut records[n]).map_err(Error::Input)? {
-                manifest::CsvRecord::Row => table.set_csv_record(n, &records[n]),
+                manifest::CsvRecord::Row => {
+                    table.set_csv_record(n, &records[n]);
+                    spans[n] = start..rows.bytes_read() as usize + bom;
+                }
                 manifest::CsvRecord::Bad(reason) => return Err(Error::Input(manifest::Error::Input(reason))),
                 manifest::CsvRecord::End => {
                     end = true;
@@ -152,8 +160,11 @@ fn predict_csv(model: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
                             out.insert(w)
                         }
                     };
-                    for (r, record) in records[..n].iter_mut().enumerate() {
-                        w.csv_row(record, &p, r)?;
+                    for (r, (record, span)) in records[..n].iter_mut().zip(&spans).enumerate() {
+                        match input.get(span.clone()) {
+                            Some(span) => w.line_row(span, record, &p, r)?,
+                            None => w.csv_row(record, &p, r)?,
+                        }
                     }
                 }
                 Ok(None) => {}
@@ -233,20 +244,41 @@ pub fn csv_writer<W: std::io::Write>(w: W) -> csv::Writer<W> {
 
 /// Writes CSV output rows: the input fields, then a row of the prediction.
 /// Holds its buffers, so a writer of many rows allocates nothing per row.
+///
+/// A row whose input line can be copied as it is ([`CsvOut::line_row`]) is
+/// written straight to the output; any other row is formatted by the csv
+/// crate's writer into a buffer that goes out before the next direct write
+/// (or once it holds 64 KiB), so the bytes are the same either way.
 pub struct CsvOut<W: std::io::Write> {
-    w: csv::Writer<W>,
+    out: W,
+    csv: csv::Writer<Vec<u8>>,
     record: csv::ByteRecord,
     text: String,
+    /// The outputs of a row, each after its comma.
+    tail: Vec<u8>,
+    /// How much of the csv writer's buffer is already in `out`.
+    drained: usize,
 }
 
+/// The most the csv writer's buffer holds before it goes to the output.
+const CSV_PENDING: usize = 64 << 10;
+
 impl<W: std::io::Write> CsvOut<W> {
-    pub fn new(w: W) -> CsvOut<W> {
-        CsvOut { w: csv_writer(w), record: csv::ByteRecord::new(), text: String::new() }
+    pub fn new(out: W) -> CsvOut<W> {
+        CsvOut {
+            out,
+            csv: csv_writer(Vec::new()),
+            record: csv::ByteRecord::new(),
+            text: String::new(),
+            tail: Vec::new(),
+            drained: 0,
+        }
     }
 
     /// Writes the header: the input columns, then the (renamed) outputs.
     pub fn header(&mut self, columns: &[String], p: &Prediction) -> Result<(), Error> {
-        self.w.write_record(csv_header(columns, p)).map_err(csv_write_error)
+        self.csv.write_record(csv_header(columns, p)).map_err(csv_write_error)?;
+        self.written()
     }
 
     /// Writes one row: the input fields, then row `r` of the prediction.
@@ -265,7 +297,8 @@ impl<W: std::io::Write> CsvOut<W> {
             c.values.push_text(r, &mut self.text);
             self.record.push_field(self.text.as_bytes());
         }
-        self.w.write_byte_record(&self.record).map_err(csv_write_error)
+        self.csv.write_byte_record(&self.record).map_err(csv_write_error)?;
+        self.written()
     }
 
     /// Writes one row of a CSV input: `record` as read, then row `r` of the
@@ -279,18 +312,76 @@ impl<W: std::io::Write> CsvOut<W> {
             c.values.push_text(r, &mut self.text);
             record.push_field(&self.text);
         }
-        let written = self.w.write_byte_record(record.as_byte_record()).map_err(csv_write_error);
+        let written = self.csv.write_byte_record(record.as_byte_record()).map_err(csv_write_error);
         record.truncate(fields);
-        written
+        written?;
+        self.written()
+    }
+
+    /// [`CsvOut::csv_row`] given the record's bytes as read as well (`span`,
+    /// see [`manifest::plain_csv_line`]): when the line needs no quoting
+    /// and neither do the outputs, the line itself is copied, with the
+    /// outputs after it. The same bytes, without formatting every field.
+    pub fn line_row(
+        &mut self,
+        span: &[u8],
+        record: &mut csv::StringRecord,
+        p: &Prediction,
+        r: usize,
+    ) -> Result<(), Error> {
+        let Some(line) = manifest::plain_csv_line(span, record) else { return self.csv_row(record, p, r) };
+        self.tail.clear();
+        for c in &p.columns {
+            self.text.clear();
+            c.values.push_text(r, &mut self.text);
+            if self.text.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
+                return self.csv_row(record, p, r);
+            }
+            self.tail.push(b',');
+            self.tail.extend_from_slice(self.text.as_bytes());
+        }
+        self.tail.push(b'\n');
+        self.drain()?;
+        self.out.write_all(line).and_then(|()| self.out.write_all(&self.tail)).map_err(io_write_error)
+    }
+
+    /// Sends what the csv writer formatted to the output once it is big.
+    fn written(&mut self) -> Result<(), Error> {
+        if self.csv.get_ref().len() - self.drained >= CSV_PENDING { self.drain() } else { Ok(()) }
+    }
+
+    /// Sends what the csv writer formatted to the output. Its buffer is
+    /// emptied (the writer made anew around it) once it has grown big.
+    fn drain(&mut self) -> Result<(), Error> {
+        self.csv.flush().map_err(io_write_error)?;
+        let pending = &self.csv.get_ref()[self.drained..];
+        if !pending.is_empty() {
+            self.out.write_all(pending).map_err(io_write_error)?;
+            self.drained = self.csv.get_ref().len();
+        }
+        if self.drained >= CSV_PENDING {
+            let used = std::mem::replace(&mut self.csv, csv_writer(Vec::new()));
+            let mut buf = used.into_inner().map_err(|e| Error::Run(format!("writing CSV: {e}")))?;
+            buf.clear();
+            self.csv = csv_writer(buf);
+            self.drained = 0;
+        }
+        Ok(())
     }
 
     pub fn flush(&mut self) -> Result<(), Error> {
-        self.w.flush().map_err(|e| Error::Run(format!("writing CSV: {e}")))
+        self.drain()?;
+        self.out.flush().map_err(io_write_error)
     }
 
-    pub fn into_inner(self) -> Result<W, Error> {
-        self.w.into_inner().map_err(|e| Error::Run(format!("writing CSV: {e}")))
+    pub fn into_inner(mut self) -> Result<W, Error> {
+        self.drain()?;
+        Ok(self.out)
     }
+}
+
+fn io_write_error(e: std::io::Error) -> Error {
+    Error::Run(format!("writing CSV: {e}"))
 }
 
 fn csv_write_error(e: csv::Error) -> Error {

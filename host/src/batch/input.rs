@@ -40,12 +40,22 @@ impl fmt::Display for Problem {
 
 /// The input side of a chunk, kept to write the rows back.
 pub(super) enum Raw {
-    /// CSV records exactly as written, one per table row.
-    Csv(Vec<StringRecord>),
+    /// CSV records, one per table row, with their lines as read.
+    Csv(CsvLines),
     /// The table's cells are all there is (JSON Lines).
     Cells,
     /// The Parquet record batch, one row per table row.
     Arrow(RecordBatch),
+}
+
+/// CSV records with the bytes they were read from.
+#[derive(Default)]
+pub(super) struct CsvLines {
+    pub records: Vec<StringRecord>,
+    /// The input from the chunk's first record to its last.
+    pub bytes: Vec<u8>,
+    /// Each record's bytes in `bytes`.
+    pub spans: Vec<std::ops::Range<usize>>,
 }
 
 /// Rows read from the input, in order.
@@ -74,9 +84,11 @@ impl Chunk {
         let mut it = keep.iter();
         self.rows.retain(|_| *it.next().unwrap_or(&false));
         match &mut self.raw {
-            Raw::Csv(records) => {
+            Raw::Csv(lines) => {
                 let mut it = keep.iter();
-                records.retain(|_| *it.next().unwrap_or(&false));
+                lines.records.retain(|_| *it.next().unwrap_or(&false));
+                let mut it = keep.iter();
+                lines.spans.retain(|_| *it.next().unwrap_or(&false));
             }
             Raw::Cells => {}
             Raw::Arrow(batch) => {
@@ -96,7 +108,7 @@ pub(super) enum Reader {
         /// The table each chunk is read into, refilled in place.
         table: Table,
         /// Record buffers the writer is done with, to read into again.
-        recycled: Receiver<Vec<StringRecord>>,
+        recycled: Receiver<CsvLines>,
     },
     JsonLines {
         file: BufReader<File>,
@@ -118,16 +130,12 @@ pub(super) enum Reader {
 }
 
 impl Reader {
-    pub fn open(
-        path: &Path,
-        format: BatchFormat,
-        chunk_rows: usize,
-        recycled: Receiver<Vec<StringRecord>>,
-    ) -> Result<Reader> {
+    pub fn open(path: &Path, format: BatchFormat, chunk_rows: usize, recycled: Receiver<CsvLines>) -> Result<Reader> {
         let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
         Ok(match format {
             BatchFormat::Csv => {
-                let rows = CsvRows::new(BufReader::with_capacity(1 << 16, file)).context("not a readable CSV file")?;
+                let rows = CsvRows::keeping_lines(BufReader::with_capacity(1 << 16, file))
+                    .context("not a readable CSV file")?;
                 Reader::Csv { rows, next_row: 1, done: false, table: Table::default(), recycled }
             }
             BatchFormat::JsonLines => {
@@ -187,7 +195,9 @@ impl Reader {
                 if table.columns() != rows.columns() {
                     table = Table::new(rows.columns().to_vec());
                 }
-                let mut records = recycled.try_recv().unwrap_or_default();
+                let CsvLines { mut records, mut bytes, mut spans } = recycled.try_recv().unwrap_or_default();
+                spans.clear();
+                let first = rows.bytes_read();
                 let mut numbers = Vec::with_capacity(max_rows);
                 let mut unreadable = Vec::new();
                 let mut used = 0;
@@ -196,9 +206,11 @@ impl Reader {
                         records.push(StringRecord::new());
                     }
                     let row = *next_row;
+                    let start = rows.bytes_read() - first;
                     match rows.read_record(&mut records[used])? {
                         CsvRecord::Row => {
                             table.set_csv_record(used, &records[used]);
+                            spans.push(start as usize..(rows.bytes_read() - first) as usize);
                             numbers.push(row);
                             used += 1;
                         }
@@ -212,11 +224,19 @@ impl Reader {
                 }
                 records.truncate(used);
                 table.truncate(used);
+                let last = rows.bytes_read();
+                bytes.clear();
+                bytes.extend_from_slice(rows.kept(first, last).unwrap_or_default());
+                rows.forget_before(last);
+                if bytes.len() as u64 != last - first {
+                    spans.clear(); // not kept: every record goes through the csv writer
+                }
                 if *done && used == 0 && unreadable.is_empty() {
                     return Ok(None);
                 }
                 let bytes_done = if *done { u64::MAX } else { rows.bytes_read() };
-                Ok(Some(Chunk { rows: numbers, table, raw: Raw::Csv(records), unreadable, bytes_done }))
+                let raw = Raw::Csv(CsvLines { records, bytes, spans });
+                Ok(Some(Chunk { rows: numbers, table, raw, unreadable, bytes_done }))
             }
             Reader::JsonLines { file, columns, next_row, line, bytes, buf, done } => {
                 if *done {

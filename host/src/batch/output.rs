@@ -12,7 +12,6 @@ use anyhow::{Context, Result, bail};
 use arrow::array::{ArrayRef, Float32Array, Float64Array, Int64Array, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
-use csv::StringRecord;
 use manifest::{Cell, Table};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
@@ -21,7 +20,7 @@ use runtime_wasm::format::{CsvOut, cell_text, rename_outputs, write_json_lines};
 use runtime_wasm::interface::{Interface, Prediction, Values};
 
 use super::BatchFormat;
-use super::input::{Chunk, Raw};
+use super::input::{Chunk, CsvLines, Raw};
 
 /// Parquet row groups: at most this many rows, or about this many bytes
 /// (a row group is buffered whole before it is written).
@@ -46,7 +45,7 @@ pub(super) struct Writer {
     /// The output's column names, once written.
     headers: Option<Vec<String>>,
     /// CSV record buffers go back to the reader.
-    recycle: Sender<Vec<StringRecord>>,
+    recycle: Sender<CsvLines>,
 }
 
 impl Writer {
@@ -55,7 +54,7 @@ impl Writer {
         format: BatchFormat,
         columns: &[String],
         input_schema: Option<SchemaRef>,
-        recycle: Sender<Vec<StringRecord>>,
+        recycle: Sender<CsvLines>,
     ) -> Result<Writer> {
         let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
         let out = match format {
@@ -79,9 +78,12 @@ impl Writer {
         let cannot = || format!("cannot write {}", path.display());
         match &mut self.out {
             Out::Csv(w) => match &mut chunk.raw {
-                Raw::Csv(records) => {
+                Raw::Csv(lines) => {
+                    let CsvLines { records, bytes, spans } = lines;
                     for (r, record) in records.iter_mut().enumerate() {
-                        w.csv_row(record, p, r).with_context(cannot)?;
+                        // Without its bytes a record goes through the csv writer.
+                        let span = spans.get(r).and_then(|s| bytes.get(s.clone())).unwrap_or_default();
+                        w.line_row(span, record, p, r).with_context(cannot)?;
                     }
                 }
                 Raw::Cells | Raw::Arrow(_) => {
@@ -92,9 +94,9 @@ impl Writer {
             },
             Out::JsonLines(w, buf) => {
                 buf.clear();
-                if let Raw::Csv(records) = &chunk.raw {
+                if let Raw::Csv(lines) = &chunk.raw {
                     let mut table = Table::new(self.columns.clone());
-                    records.iter().for_each(|r| table.push_csv_record(r));
+                    lines.records.iter().for_each(|r| table.push_csv_record(r));
                     write_json_lines(&table, p, buf);
                 } else {
                     write_json_lines(&chunk.table, p, buf);
@@ -105,8 +107,8 @@ impl Writer {
                 let Some((w, schema)) = w else { bail!("the Parquet writer was not started") };
                 let mut arrays: Vec<ArrayRef> = match &chunk.raw {
                     Raw::Arrow(batch) => batch.columns().to_vec(),
-                    Raw::Csv(records) => (0..self.columns.len())
-                        .map(|j| Arc::new(records.iter().map(|r| r.get(j)).collect::<StringArray>()) as ArrayRef)
+                    Raw::Csv(lines) => (0..self.columns.len())
+                        .map(|j| Arc::new(lines.records.iter().map(|r| r.get(j)).collect::<StringArray>()) as ArrayRef)
                         .collect(),
                     Raw::Cells => (0..self.columns.len())
                         .map(|j| {
@@ -127,9 +129,9 @@ impl Writer {
                 }
             }
         }
-        if let Raw::Csv(records) = chunk.raw {
+        if let Raw::Csv(lines) = chunk.raw {
             // The reader may be gone already; then the buffers just go.
-            let _ = self.recycle.send(records);
+            let _ = self.recycle.send(lines);
         }
         Ok(())
     }
