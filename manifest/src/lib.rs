@@ -382,9 +382,15 @@ impl Manifest {
     /// together, each naming its row and field; columns the signature does
     /// not use are ignored.
     pub fn encode(&self, table: &Table) -> Result<Vec<f32>, Error> {
-        let fields = &self.signature.inputs;
-        let columns: Vec<Option<usize>> = fields.iter().map(|f| table.column(&f.name)).collect();
-        // Each feature's field and what it takes from it, looked up once.
+        self.encoder().encode(table)
+    }
+
+    /// The plan [`Manifest::encode`] follows, worked out once: keep it
+    /// beside the manifest to encode many tables (a server's requests, a
+    /// batch's chunks) without looking fields and categories up each time.
+    pub fn encoder(&self) -> Encoder {
+        let fields = self.signature.inputs.clone();
+        // Each feature's field and what it takes from it.
         let features: Vec<(usize, Take)> = self
             .preprocessing
             .features
@@ -404,9 +410,6 @@ impl Manifest {
                 (ix, take)
             })
             .collect();
-        let width = features.len();
-        let mut out = vec![0f32; table.len() * width];
-        let mut errors = Vec::new();
         // Fields read only as numbers-or-NaN: a missing cell is NaN.
         let nan_when_missing: Vec<bool> = (0..fields.len())
             .map(|i| {
@@ -415,12 +418,40 @@ impl Manifest {
                 first == Some(&Take::NumberOrNan) && takes.all(|t| *t == Take::NumberOrNan)
             })
             .collect();
+        Encoder { fields, features, nan_when_missing }
+    }
+}
+
+/// A manifest's encoding plan, from [`Manifest::encoder`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Encoder {
+    fields: Vec<Field>,
+    features: Vec<(usize, Take)>,
+    nan_when_missing: Vec<bool>,
+}
+
+impl Encoder {
+    /// Features per row.
+    pub fn width(&self) -> usize {
+        self.features.len()
+    }
+
+    /// [`Manifest::encode`], by this plan.
+    pub fn encode(&self, table: &Table) -> Result<Vec<f32>, Error> {
+        let (fields, features) = (&self.fields, &self.features);
+        let columns: Vec<Option<usize>> = fields.iter().map(|f| table.column(&f.name)).collect();
+        let width = features.len();
+        let mut out = vec![0f32; table.len() * width];
+        let mut errors = Vec::new();
         let mut values: Vec<Option<Encoded>> = vec![None; fields.len()];
         for (r, row) in table.rows().enumerate() {
             for (i, field) in fields.iter().enumerate() {
                 let cell = columns[i].map(|c| &row[c]).unwrap_or(&Cell::Missing);
-                let value =
-                    if nan_when_missing[i] && cell.is_missing() { Ok(Encoded::Missing) } else { resolve(field, cell) };
+                let value = if self.nan_when_missing[i] && cell.is_missing() {
+                    Ok(Encoded::Missing)
+                } else {
+                    resolve(field, cell)
+                };
                 values[i] = match value {
                     Ok(v) => Some(v),
                     Err(reason) => {
@@ -432,7 +463,7 @@ impl Manifest {
                 };
             }
             let dst = &mut out[r * width..(r + 1) * width];
-            for (slot, (ix, take)) in dst.iter_mut().zip(&features) {
+            for (slot, (ix, take)) in dst.iter_mut().zip(features) {
                 if let Some(v) = &values[*ix] {
                     *slot = v.feature(take);
                 }

@@ -256,7 +256,10 @@ impl Table {
                 }
                 Ok(table)
             }
-            Value::Object(_) => Table::from_json_rows(std::iter::once(value)),
+            // One row: its keys are the columns, in order.
+            Value::Object(map) => {
+                Ok(Table { columns: map.keys().cloned().collect(), cells: map.values().map(Cell::from_json).collect() })
+            }
             _ => Err(input_error("expected a JSON object (one row), an array of rows, or an object of columns")),
         }
     }
@@ -295,6 +298,11 @@ impl Table {
     pub fn push_json_row(&mut self, row: &serde_json::Value) -> Result<(), String> {
         use serde_json::Value;
         match row {
+            // Keys in the columns' order (the usual case): no lookups.
+            Value::Object(map) if map.len() == self.columns.len() && map.keys().eq(self.columns.iter()) => {
+                self.cells.extend(map.values().map(Cell::from_json));
+                Ok(())
+            }
             Value::Object(map) => {
                 let cells = self.columns.iter().map(|c| map.get(c).map(Cell::from_json).unwrap_or(Cell::Missing));
                 self.cells.extend(cells);
@@ -326,8 +334,11 @@ impl JsonColumns {
     pub fn add(&mut self, row: &serde_json::Value) -> Result<(), String> {
         match row {
             serde_json::Value::Object(map) => {
-                for k in map.keys() {
-                    self.add_key(k);
+                for (i, k) in map.keys().enumerate() {
+                    // Rows usually repeat the keys in the same order.
+                    if self.columns.get(i) != Some(k) {
+                        self.add_key(k);
+                    }
                 }
                 Ok(())
             }

@@ -332,3 +332,27 @@ fn a_reader_keeping_lines_gives_each_records_bytes() {
     rows.forget_before(end);
     assert_eq!(rows.kept(0, end), None, "forgotten");
 }
+
+#[test]
+fn json_rows_give_one_table_however_their_keys_are_ordered() {
+    let one = serde_json::json!({ "b": 1, "a": "x", "c": null });
+    let t = Table::from_json_value(&one).unwrap();
+    assert_eq!(t, Table::from_json_value(&serde_json::json!([one])).unwrap());
+    assert_eq!(t.columns(), ["b", "a", "c"]);
+    // Later rows with the keys in another order, or fewer of them.
+    let rows =
+        serde_json::json!([{ "b": 1, "a": "x" }, { "a": "y", "b": 2 }, { "b": 3 }, { "b": 4, "a": "z", "c": 5 }]);
+    let t = Table::from_json_value(&rows).unwrap();
+    assert_eq!(t.columns(), ["b", "a", "c"]);
+    let (n, s, m) = (Cell::Number, |x: &str| Cell::Text(x.into()), Cell::Missing);
+    let cells: Vec<Vec<Cell>> = t.rows().map(|r| r.to_vec()).collect();
+    assert_eq!(
+        cells,
+        [
+            vec![n(1.0), s("x"), m.clone()],
+            vec![n(2.0), s("y"), m.clone()],
+            vec![n(3.0), m.clone(), m.clone()],
+            vec![n(4.0), s("z"), n(5.0)]
+        ]
+    );
+}

@@ -65,7 +65,7 @@ pub fn check_golden(model: &Model) -> Result<Value, Error> {
 /// float matrix; returns the first output's values, flattened.
 pub fn predict_matrix(model: &Model, data: &[f32], rows: usize) -> Result<Vec<f32>, Error> {
     let name = match &model.interface().inputs {
-        Inputs::Manifest { onnx_input } | Inputs::Positional { onnx_input, .. } => onnx_input.clone(),
+        Inputs::Manifest { onnx_input, .. } | Inputs::Positional { onnx_input, .. } => onnx_input.clone(),
         Inputs::Named(_) => {
             return Err(Error::Input(manifest::Error::Input("this model takes named inputs, not a matrix".into())));
         }

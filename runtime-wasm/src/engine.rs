@@ -19,7 +19,13 @@ pub struct Model {
     input_names: Vec<String>,
     /// Plan outputs, by ONNX name, in plan order.
     output_names: Vec<String>,
+    /// Run states left by earlier runs, to reuse: making one allocates per
+    /// node, which shows in a server answering single rows.
+    states: Arc<std::sync::Mutex<Vec<TypedSimpleState>>>,
 }
+
+/// Run states kept for reuse, at most (one per thread that predicts at once).
+const KEEP_STATES: usize = 16;
 
 fn tract_framework() -> tract_onnx::Onnx {
     let mut onnx = tract_onnx::onnx();
@@ -84,7 +90,7 @@ impl Model {
         }
         model.select_output_outlets(&outlets).map_err(model_error)?;
         let plan = model.into_optimized().and_then(|m| m.into_runnable()).map_err(model_error)?;
-        Ok(Model { file: Arc::new(file), plan, input_names, output_names })
+        Ok(Model { file: Arc::new(file), plan, input_names, output_names, states: Default::default() })
     }
 
     pub fn file(&self) -> &ModelFile {
@@ -118,16 +124,28 @@ impl Model {
     }
 
     /// Runs the graph on already-prepared input tensors.
-    pub fn run(&self, inputs: Vec<NamedTensor>) -> Result<Vec<NamedTensor>, Error> {
+    pub fn run(&self, mut inputs: Vec<NamedTensor>) -> Result<Vec<NamedTensor>, Error> {
         let mut values: TVec<TValue> = TVec::new();
         for name in &self.input_names {
-            let t = inputs
+            let ix = inputs
                 .iter()
-                .find(|t| &t.name == name)
+                .position(|t| &t.name == name)
                 .ok_or_else(|| Error::Run(format!("no value for input `{name}`")))?;
-            values.push(to_tract(t).map_err(|e| Error::Run(format!("{e:#}")))?.into_tvalue());
+            values.push(to_tract(inputs.swap_remove(ix)).map_err(|e| Error::Run(format!("{e:#}")))?.into_tvalue());
         }
-        let outputs = self.plan.run(values).map_err(|e| Error::Run(format!("{e:#}")))?;
+        let kept = self.states.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut state = match kept {
+            Some(state) => state,
+            None => self.plan.spawn().map_err(|e| Error::Run(format!("{e:#}")))?,
+        };
+        let outputs = state.run(values).map_err(|e| Error::Run(format!("{e:#}")))?;
+        // Only a state whose run finished goes back (a failed one may hold
+        // half a turn).
+        let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
+        if states.len() < KEEP_STATES {
+            states.push(state);
+        }
+        drop(states);
         self.output_names
             .iter()
             .zip(outputs)
@@ -147,11 +165,11 @@ fn datum(d: Dtype) -> DatumType {
     }
 }
 
-fn to_tract(t: &NamedTensor) -> TractResult<Tensor> {
-    fn arr<T: Datum + Clone>(shape: &[usize], v: &[T]) -> TractResult<Tensor> {
-        Ok(tract_ndarray::ArrayD::from_shape_vec(shape, v.to_vec())?.into_tensor())
+fn to_tract(t: NamedTensor) -> TractResult<Tensor> {
+    fn arr<T: Datum>(shape: &[usize], v: Vec<T>) -> TractResult<Tensor> {
+        Ok(tract_ndarray::ArrayD::from_shape_vec(shape, v)?.into_tensor())
     }
-    match &t.data {
+    match t.data {
         Data::F32(v) => arr(&t.shape, v),
         Data::F64(v) => arr(&t.shape, v),
         Data::I64(v) => arr(&t.shape, v),

@@ -169,7 +169,11 @@ fn manifest_interface(m: Manifest, inputs: &[ValueInfo], outputs: &[ValueInfo]) 
             kind: OutputSpecKind::Field { name: o.name.clone(), kind: o.kind.clone(), column: o.column },
         });
     }
-    Ok(Interface { inputs: Inputs::Manifest { onnx_input: wanted.clone() }, outputs: specs, manifest: Some(m) })
+    Ok(Interface {
+        inputs: Inputs::Manifest { onnx_input: wanted.clone(), encoder: m.encoder() },
+        outputs: specs,
+        manifest: Some(m),
+    })
 }
 
 fn plain_interface(graph: &pb::GraphProto, inputs: &[ValueInfo], outputs: &[ValueInfo]) -> Result<Interface, Error> {

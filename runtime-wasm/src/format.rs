@@ -514,4 +514,17 @@ mod tests {
         let e = predict_file(&m, ragged.as_bytes(), Format::Csv, Format::Csv).unwrap_err().to_string();
         assert_eq!(e, whole(&m, ragged.as_bytes()).unwrap_err().to_string());
     }
+
+    #[test]
+    fn json_rows_written_straight_are_the_maps_json() {
+        for file in ["car-price-gbr.onnx", "car-price.onnx", "iris-species.onnx"] {
+            let m = model(file);
+            let rows: Vec<Value> =
+                m.manifest().unwrap().golden.iter().map(|g| Value::Object(g.input.clone())).collect();
+            let p = m.predict(&Table::from_json_value(&Value::Array(rows)).unwrap()).unwrap();
+            let maps: Vec<Value> = p.json_rows().into_iter().map(Value::Object).collect();
+            let straight = serde_json::to_string(&crate::interface::JsonRows(&p)).unwrap();
+            assert_eq!(straight, serde_json::to_string(&maps).unwrap(), "{file}");
+        }
+    }
 }

@@ -73,8 +73,9 @@ pub struct NamedTensor {
 /// How rows fill the model's inputs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Inputs {
-    /// A citizen model: the manifest's preprocessing makes one float matrix.
-    Manifest { onnx_input: String },
+    /// A citizen model: the manifest's preprocessing makes one float matrix
+    /// (`encoder` is that preprocessing, planned once).
+    Manifest { onnx_input: String, encoder: manifest::Encoder },
     /// A plain model with one 2-D numeric input: filled from the table's
     /// columns in order (columns with an empty header, such as an unnamed
     /// row index, are skipped).
@@ -243,6 +244,54 @@ impl Prediction {
     }
 }
 
+/// [`Prediction::json_rows`] written straight to a serializer, without
+/// building the maps: the same JSON, for answering requests.
+pub struct JsonRows<'a>(pub &'a Prediction);
+
+impl serde::Serialize for JsonRows<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.rows))?;
+        for r in 0..self.0.rows {
+            seq.serialize_element(&JsonRow { columns: &self.0.columns, row: r, nested: false })?;
+        }
+        seq.end()
+    }
+}
+
+/// One row's object; `nested`: the columns are one output's keyed values
+/// (a classifier's probabilities), written by key.
+struct JsonRow<'a> {
+    columns: &'a [Column],
+    row: usize,
+    nested: bool,
+}
+
+impl serde::Serialize for JsonRow<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let (columns, row) = (self.columns, self.row);
+        let mut map = s.serialize_map(None)?;
+        let mut i = 0;
+        while i < columns.len() {
+            let c = &columns[i];
+            match (&c.path.1, self.nested) {
+                (Some(key), true) => map.serialize_entry(key, &c.values.json(row))?,
+                (None, _) => map.serialize_entry(&c.path.0, &c.values.json(row))?,
+                (Some(_), false) => {
+                    let n = columns[i..].iter().take_while(|d| d.path.0 == c.path.0 && d.path.1.is_some()).count();
+                    let inner = JsonRow { columns: &columns[i..i + n], row, nested: true };
+                    map.serialize_entry(&c.path.0, &inner)?;
+                    i += n;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        map.end()
+    }
+}
+
 impl OutputSpec {
     /// The tensor an engine returns for zero rows (engines may return none).
     fn empty_tensor(&self) -> NamedTensor {
@@ -306,10 +355,9 @@ impl Interface {
     pub fn prepare(&self, table: &Table) -> Result<Vec<NamedTensor>, Error> {
         let rows = table.len();
         match &self.inputs {
-            Inputs::Manifest { onnx_input } => {
-                let manifest = self.manifest.as_ref().ok_or_else(|| Error::Model("manifest expected".into()))?;
-                let data = manifest.encode(table).map_err(Error::Input)?;
-                let width = manifest.preprocessing.features.len();
+            Inputs::Manifest { onnx_input, encoder } => {
+                let data = encoder.encode(table).map_err(Error::Input)?;
+                let width = encoder.width();
                 Ok(vec![NamedTensor { name: onnx_input.clone(), shape: vec![rows, width], data: Data::F32(data) }])
             }
             Inputs::Positional { onnx_input, width, dtype } => {

@@ -40,7 +40,7 @@ impl CitizenModel {
     #[wasm_bindgen(js_name = predictJson)]
     pub fn predict_json(&self, rows: &str) -> Result<String, JsError> {
         let p = self.model.predict_json(rows).map_err(js)?;
-        Ok(serde_json::Value::Array(p.json_rows().into_iter().map(serde_json::Value::Object).collect()).to_string())
+        serde_json::to_string(&crate::interface::JsonRows(&p)).map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// Predicts a file's text (`csv`, `jsonl` or `json`): the rows with the

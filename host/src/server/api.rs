@@ -299,15 +299,23 @@ async fn predict(
             .map_err(ApiError::input)?;
             state.metrics.rows(&l.name, rows);
             state.recent.record(&l.name, &value);
-            let predictions = prediction.json_rows();
             if state.hooks.may_want_predictions(&l.name) {
-                let rows2: Vec<Value> = predictions.iter().cloned().map(Value::Object).collect();
+                let rows2: Vec<Value> = prediction.json_rows().into_iter().map(Value::Object).collect();
                 let (hooks, name2, v) = (state.hooks.clone(), l.name.clone(), l.version);
                 tokio::spawn(async move { hooks.predictions(&name2, v, &rows2).await });
             }
-            Ok(Json(json!({ "model": l.name, "version": l.version, "predictions": predictions })).into_response())
+            let predictions = runtime_wasm::interface::JsonRows(&prediction);
+            Ok(Json(Predicted { model: &l.name, version: l.version, predictions }).into_response())
         }
     }
+}
+
+/// A predict answer: `{"model", "version", "predictions": [row objects]}`.
+#[derive(serde::Serialize)]
+struct Predicted<'a> {
+    model: &'a str,
+    version: u64,
+    predictions: runtime_wasm::interface::JsonRows<'a>,
 }
 
 /// The synchronous variant for medium batches: the table is spooled to a

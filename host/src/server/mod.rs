@@ -150,13 +150,27 @@ impl AppState {
     }
 }
 
-#[derive(Clone, Default)]
-struct RequestIds(Arc<std::sync::atomic::AtomicU64>);
+/// Request ids: this process's id in hex, then a counter (`1a2b3c4d-17`).
+#[derive(Clone)]
+struct RequestIds {
+    prefix: Arc<str>,
+    next: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl RequestIds {
+    fn new() -> RequestIds {
+        // Asked once: `process::id` is a system call.
+        RequestIds { prefix: format!("{:08x}-", std::process::id()).into(), next: Default::default() }
+    }
+}
 
 impl MakeRequestId for RequestIds {
     fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
-        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        HeaderValue::from_str(&format!("{:08x}-{n}", std::process::id())).ok().map(RequestId::new)
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut id = String::with_capacity(self.prefix.len() + 20);
+        id.push_str(&self.prefix);
+        let _ = std::fmt::Write::write_fmt(&mut id, format_args!("{n}"));
+        HeaderValue::try_from(id).ok().map(RequestId::new)
     }
 }
 
@@ -232,7 +246,7 @@ pub fn router(state: AppState) -> Router {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
         }))
-        .layer(SetRequestIdLayer::new(request_id, RequestIds::default()))
+        .layer(SetRequestIdLayer::new(request_id, RequestIds::new()))
         .with_state(state)
 }
 
