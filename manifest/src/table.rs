@@ -230,38 +230,42 @@ impl Table {
     /// Reads JSON: an array of row objects, one row object, an object of
     /// equal-length column arrays, or an array of arrays (columns by position).
     pub fn from_json(text: &str) -> Result<Table, Error> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| input_error(format!("invalid JSON: {e}")))?;
-        Table::from_json_value(&value)
+        let input: JsonInput = serde_json::from_str(text).map_err(|e| input_error(format!("invalid JSON: {e}")))?;
+        input.table()
     }
 
     pub fn from_json_value(value: &serde_json::Value) -> Result<Table, Error> {
         use serde_json::Value;
         match value {
             Value::Array(rows) => Table::from_json_rows(rows.iter()),
-            Value::Object(map) if !map.is_empty() && map.values().all(Value::is_array) => {
-                let columns: Vec<String> = map.keys().cloned().collect();
-                let arrays: Vec<&Vec<Value>> = map.values().map(|v| v.as_array().expect("checked above")).collect();
-                let n = arrays[0].len();
-                if let Some((name, a)) = map.iter().find(|(_, a)| a.as_array().map(Vec::len) != Some(n)) {
-                    return Err(input_error(format!(
-                        "column `{name}` has {} values, column `{}` has {n}",
-                        a.as_array().map(Vec::len).unwrap_or(0),
-                        columns[0]
-                    )));
-                }
-                let mut table = Table::new(columns);
-                for i in 0..n {
-                    table.cells.extend(arrays.iter().map(|a| Cell::from_json(&a[i])));
-                }
-                Ok(table)
-            }
-            // One row: its keys are the columns, in order.
-            Value::Object(map) => {
-                Ok(Table { columns: map.keys().cloned().collect(), cells: map.values().map(Cell::from_json).collect() })
-            }
+            Value::Object(map) => Table::from_json_fields(map.iter()),
             _ => Err(input_error("expected a JSON object (one row), an array of rows, or an object of columns")),
         }
+    }
+
+    /// An object's fields: equal-length arrays are columns, anything else
+    /// one row (its keys the columns, in order).
+    fn from_json_fields<'a>(
+        fields: impl ExactSizeIterator<Item = (&'a String, &'a serde_json::Value)> + Clone,
+    ) -> Result<Table, Error> {
+        let columns: Vec<String> = fields.clone().map(|(k, _)| k.clone()).collect();
+        if fields.len() == 0 || !fields.clone().all(|(_, v)| v.is_array()) {
+            return Ok(Table { columns, cells: fields.map(|(_, v)| Cell::from_json(v)).collect() });
+        }
+        let arrays: Vec<&Vec<serde_json::Value>> = fields.filter_map(|(_, v)| v.as_array()).collect();
+        let n = arrays[0].len();
+        if let Some((name, a)) = columns.iter().zip(&arrays).find(|(_, a)| a.len() != n) {
+            return Err(input_error(format!(
+                "column `{name}` has {} values, column `{}` has {n}",
+                a.len(),
+                columns[0]
+            )));
+        }
+        let mut table = Table::new(columns);
+        for i in 0..n {
+            table.cells.extend(arrays.iter().map(|a| Cell::from_json(&a[i])));
+        }
+        Ok(table)
     }
 
     /// Reads JSON Lines: one JSON object (or array) per line; blank lines are skipped.
@@ -315,6 +319,87 @@ impl Table {
             Value::Array(a) => Err(format!("the row has {} values, other rows have {}", a.len(), self.columns.len())),
             other => Err(format!("expected an object of field values, found {}", kind(other))),
         }
+    }
+}
+
+/// JSON text parsed for a table ([`Table::from_json`]): a top-level object
+/// is read as its fields in order, without building a map (what a server
+/// answering one row at a time spends most on); anything else as a value.
+/// A key given twice keeps its first place and its last value, as
+/// `serde_json::Value` does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonInput {
+    Object(Vec<(String, serde_json::Value)>),
+    Other(serde_json::Value),
+}
+
+impl JsonInput {
+    /// The table [`Table::from_json_value`] makes of the same JSON.
+    pub fn table(&self) -> Result<Table, Error> {
+        match self {
+            JsonInput::Object(fields) => Table::from_json_fields(fields.iter().map(|(k, v)| (k, v))),
+            JsonInput::Other(value) => Table::from_json_value(value),
+        }
+    }
+
+    pub fn into_value(self) -> serde_json::Value {
+        match self {
+            JsonInput::Object(fields) => serde_json::Value::Object(fields.into_iter().collect()),
+            JsonInput::Other(value) => value,
+        }
+    }
+
+    pub fn is_object_or_array(&self) -> bool {
+        matches!(self, JsonInput::Object(_) | JsonInput::Other(serde_json::Value::Array(_)))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for JsonInput {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<JsonInput, D::Error> {
+        use serde::de::{self, Deserialize, MapAccess, SeqAccess, Visitor};
+        use serde_json::Value;
+        struct V;
+        fn other<E>(v: impl Into<Value>) -> Result<JsonInput, E> {
+            Ok(JsonInput::Other(v.into()))
+        }
+        impl<'de> Visitor<'de> for V {
+            type Value = JsonInput;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonInput, A::Error> {
+                let mut fields: Vec<(String, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some((key, value)) = map.next_entry::<String, Value>()? {
+                    match fields.iter_mut().find(|(k, _)| *k == key) {
+                        Some(field) => field.1 = value,
+                        None => fields.push((key, value)),
+                    }
+                }
+                Ok(JsonInput::Object(fields))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<JsonInput, A::Error> {
+                Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(JsonInput::Other)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<JsonInput, E> {
+                other(b)
+            }
+            fn visit_i64<E>(self, x: i64) -> Result<JsonInput, E> {
+                other(x)
+            }
+            fn visit_u64<E>(self, x: u64) -> Result<JsonInput, E> {
+                other(x)
+            }
+            fn visit_f64<E>(self, x: f64) -> Result<JsonInput, E> {
+                other(x)
+            }
+            fn visit_str<E>(self, s: &str) -> Result<JsonInput, E> {
+                other(s)
+            }
+            fn visit_unit<E>(self) -> Result<JsonInput, E> {
+                other(Value::Null)
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 

@@ -356,3 +356,34 @@ fn json_rows_give_one_table_however_their_keys_are_ordered() {
         ]
     );
 }
+
+#[test]
+fn json_read_field_by_field_is_the_json_value() {
+    let texts = [
+        r#"{"a": 1, "b": "x", "c": null, "d": true}"#,
+        r#"{"a": 1, "b": 2, "a": 3}"#,
+        r#"{"a": [1, 2], "b": ["x", "y"]}"#,
+        r#"{"a": [1, 2], "b": [1]}"#,
+        r#"{"a": [1, 2], "b": 3}"#,
+        r#"{"a": {"nested": [1]}, "b": -2.5e3, "c": 18446744073709551615}"#,
+        r#"{}"#,
+        r#"[{"a": 1}, {"b": 2}]"#,
+        r#"[[1, 2], [3, 4]]"#,
+        r#"[]"#,
+        r#"3"#,
+        r#""text""#,
+        r#"null"#,
+    ];
+    for text in texts {
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        let input: JsonInput = serde_json::from_str(text).unwrap();
+        let same = |t: Result<Table, Error>| t.map_err(|e| e.to_string());
+        assert_eq!(same(input.table()), same(Table::from_json_value(&value)), "{text}");
+        assert_eq!(input.is_object_or_array(), value.is_object() || value.is_array(), "{text}");
+        assert_eq!(input.into_value(), value, "{text}");
+    }
+    for bad in [r#"{"a": 1,}"#, r#"{"a" 1}"#, "[1, 2", "", "{} x"] {
+        let e = serde_json::from_str::<JsonInput>(bad).unwrap_err().to_string();
+        assert_eq!(e, serde_json::from_str::<serde_json::Value>(bad).unwrap_err().to_string(), "{bad}");
+    }
+}

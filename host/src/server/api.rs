@@ -5,7 +5,6 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use manifest::Table;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -283,12 +282,12 @@ async fn predict(
             let bytes = read_body(body, state.config.max_body_bytes).await?;
             let text = std::str::from_utf8(&bytes)
                 .map_err(|_| ApiError::bad_request("invalid_json", "the body is not UTF-8 text"))?;
-            let value: Value = serde_json::from_str(text)
+            let input: manifest::JsonInput = serde_json::from_str(text)
                 .map_err(|e| ApiError::bad_request("invalid_json", format!("the JSON body is not valid: {e}")))?;
-            if !matches!(value, Value::Object(_) | Value::Array(_)) {
+            if !input.is_object_or_array() {
                 return Err(ApiError::bad_request("invalid_json", "send one row as an object or several as an array"));
             }
-            let table = Table::from_json_value(&value).map_err(|e| ApiError::input(runtime_wasm::Error::Input(e)))?;
+            let table = input.table().map_err(|e| ApiError::input(runtime_wasm::Error::Input(e)))?;
             let rows = table.len();
             let prediction = if rows <= INLINE_ROWS {
                 l.model.predict(&table)
@@ -298,7 +297,7 @@ async fn predict(
             }
             .map_err(ApiError::input)?;
             state.metrics.rows(&l.name, rows);
-            state.recent.record(&l.name, &value);
+            state.recent.record(&l.name, || input.into_value());
             if state.hooks.may_want_predictions(&l.name) {
                 let rows2: Vec<Value> = prediction.json_rows().into_iter().map(Value::Object).collect();
                 let (hooks, name2, v) = (state.hooks.clone(), l.name.clone(), l.version);

@@ -33,14 +33,15 @@ impl Recent {
     pub const EVERY: u64 = 8;
 
     /// Keeps the rows of one request in `EVERY` (the request's JSON: one
-    /// row object or an array of them).
-    pub fn record(&self, model: &str, request: &Value) {
+    /// row object or an array of them, made only for the requests kept).
+    pub fn record(&self, model: &str, request: impl FnOnce() -> Value) {
         if !self.seen.fetch_add(1, Ordering::Relaxed).is_multiple_of(Self::EVERY) {
             return;
         }
+        let request = request();
         let mut all = self.rows.lock().unwrap_or_else(|p| p.into_inner());
         let kept = all.entry(model.to_string()).or_default();
-        let rows: &[Value] = match request {
+        let rows: &[Value] = match &request {
             Value::Array(a) => a,
             one => std::slice::from_ref(one),
         };
