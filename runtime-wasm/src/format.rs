@@ -277,7 +277,7 @@ impl<W: std::io::Write> CsvOut<W> {
 
     /// Writes the header: the input columns, then the (renamed) outputs.
     pub fn header(&mut self, columns: &[String], p: &Prediction) -> Result<(), Error> {
-        self.csv.write_record(csv_header(columns, p)).map_err(csv_write_error)?;
+        self.csv.write_record(csv_header(columns, p)).map_err(write_error)?;
         self.written()
     }
 
@@ -297,7 +297,7 @@ impl<W: std::io::Write> CsvOut<W> {
             c.values.push_text(r, &mut self.text);
             self.record.push_field(self.text.as_bytes());
         }
-        self.csv.write_byte_record(&self.record).map_err(csv_write_error)?;
+        self.csv.write_byte_record(&self.record).map_err(write_error)?;
         self.written()
     }
 
@@ -312,7 +312,7 @@ impl<W: std::io::Write> CsvOut<W> {
             c.values.push_text(r, &mut self.text);
             record.push_field(&self.text);
         }
-        let written = self.csv.write_byte_record(record.as_byte_record()).map_err(csv_write_error);
+        let written = self.csv.write_byte_record(record.as_byte_record()).map_err(write_error);
         record.truncate(fields);
         written?;
         self.written()
@@ -342,7 +342,7 @@ impl<W: std::io::Write> CsvOut<W> {
         }
         self.tail.push(b'\n');
         self.drain()?;
-        self.out.write_all(line).and_then(|()| self.out.write_all(&self.tail)).map_err(io_write_error)
+        self.out.write_all(line).and_then(|()| self.out.write_all(&self.tail)).map_err(write_error)
     }
 
     /// Sends what the csv writer formatted to the output once it is big.
@@ -353,15 +353,15 @@ impl<W: std::io::Write> CsvOut<W> {
     /// Sends what the csv writer formatted to the output. Its buffer is
     /// emptied (the writer made anew around it) once it has grown big.
     fn drain(&mut self) -> Result<(), Error> {
-        self.csv.flush().map_err(io_write_error)?;
+        self.csv.flush().map_err(write_error)?;
         let pending = &self.csv.get_ref()[self.drained..];
         if !pending.is_empty() {
-            self.out.write_all(pending).map_err(io_write_error)?;
+            self.out.write_all(pending).map_err(write_error)?;
             self.drained = self.csv.get_ref().len();
         }
         if self.drained >= CSV_PENDING {
             let used = std::mem::replace(&mut self.csv, csv_writer(Vec::new()));
-            let mut buf = used.into_inner().map_err(|e| Error::Run(format!("writing CSV: {e}")))?;
+            let mut buf = used.into_inner().map_err(write_error)?;
             buf.clear();
             self.csv = csv_writer(buf);
             self.drained = 0;
@@ -371,7 +371,7 @@ impl<W: std::io::Write> CsvOut<W> {
 
     pub fn flush(&mut self) -> Result<(), Error> {
         self.drain()?;
-        self.out.flush().map_err(io_write_error)
+        self.out.flush().map_err(write_error)
     }
 
     pub fn into_inner(mut self) -> Result<W, Error> {
@@ -380,11 +380,7 @@ impl<W: std::io::Write> CsvOut<W> {
     }
 }
 
-fn io_write_error(e: std::io::Error) -> Error {
-    Error::Run(format!("writing CSV: {e}"))
-}
-
-fn csv_write_error(e: csv::Error) -> Error {
+fn write_error(e: impl std::fmt::Display) -> Error {
     Error::Run(format!("writing CSV: {e}"))
 }
 
@@ -516,15 +512,22 @@ mod tests {
     }
 
     #[test]
-    fn json_rows_written_straight_are_the_maps_json() {
-        for file in ["car-price-gbr.onnx", "car-price.onnx", "iris-species.onnx"] {
-            let m = model(file);
-            let rows: Vec<Value> =
-                m.manifest().unwrap().golden.iter().map(|g| Value::Object(g.input.clone())).collect();
-            let p = m.predict(&Table::from_json_value(&Value::Array(rows)).unwrap()).unwrap();
-            let maps: Vec<Value> = p.json_rows().into_iter().map(Value::Object).collect();
-            let straight = serde_json::to_string(&crate::interface::JsonRows(&p)).unwrap();
-            assert_eq!(straight, serde_json::to_string(&maps).unwrap(), "{file}");
+    fn json_rows_nest_a_classifiers_probabilities_under_their_output() {
+        let m = model("iris-species.onnx");
+        let rows: Vec<Value> = m.manifest().unwrap().golden.iter().map(|g| Value::Object(g.input.clone())).collect();
+        let p = m.predict(&Table::from_json_value(&Value::Array(rows)).unwrap()).unwrap();
+        let maps = p.json_rows();
+        assert_eq!(maps.len(), p.rows);
+        for row in &maps {
+            let keys: Vec<&String> = row.keys().collect();
+            assert_eq!(keys, ["label", "probability"]);
+            let probs = row["probability"].as_object().unwrap();
+            assert_eq!(probs.keys().collect::<Vec<_>>(), ["setosa", "versicolor", "virginica"]);
+            let sum: f64 = probs.values().map(|v| v.as_f64().unwrap()).sum();
+            assert!((sum - 1.0).abs() < 1e-5, "{row:?}");
         }
+        let straight = serde_json::to_string(&crate::interface::JsonRows(&p)).unwrap();
+        let maps: Vec<Value> = maps.into_iter().map(Value::Object).collect();
+        assert_eq!(straight, serde_json::to_string(&maps).unwrap());
     }
 }

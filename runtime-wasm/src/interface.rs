@@ -221,31 +221,24 @@ impl Prediction {
     /// One JSON object per row; a classifier's probabilities nest under
     /// their output name, keyed by class.
     pub fn json_rows(&self) -> Vec<Map<String, Value>> {
-        (0..self.rows)
-            .map(|r| {
-                let mut row = Map::new();
-                for c in &self.columns {
-                    let v = c.values.json(r);
-                    match &c.path.1 {
-                        None => {
-                            row.insert(c.path.0.clone(), v);
-                        }
-                        Some(key) => {
-                            let entry = row.entry(c.path.0.clone()).or_insert_with(|| Value::Object(Map::new()));
-                            if let Value::Object(m) = entry {
-                                m.insert(key.clone(), v);
-                            }
-                        }
-                    }
-                }
-                row
-            })
-            .collect()
+        // The shape is defined once, by `JsonRows`: an array of objects
+        // with string keys, so the other arms are never taken.
+        match serde_json::to_value(JsonRows(self)) {
+            Ok(Value::Array(rows)) => rows
+                .into_iter()
+                .map(|row| match row {
+                    Value::Object(m) => m,
+                    _ => Map::new(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 }
 
-/// [`Prediction::json_rows`] written straight to a serializer, without
-/// building the maps: the same JSON, for answering requests.
+/// A prediction's rows as JSON, written straight to a serializer (one
+/// object per row; a classifier's probabilities nest under their output
+/// name, keyed by class). [`Prediction::json_rows`] is this as maps.
 pub struct JsonRows<'a>(pub &'a Prediction);
 
 impl serde::Serialize for JsonRows<'_> {
