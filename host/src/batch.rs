@@ -333,11 +333,7 @@ struct Ran {
 
 fn read_stage(reader: &mut Reader, iface: &Interface, chunk_rows: usize, tx: SyncSender<Prepared>) -> Result<()> {
     while let Some(chunk) = reader.next_chunk(chunk_rows)? {
-        let mut prepared = prepare(iface, chunk)?;
-        if let Raw::Csv(_) = prepared.chunk.raw {
-            // The records are what is written; the cells are refilled.
-            reader.reuse(std::mem::take(&mut prepared.chunk.table));
-        }
+        let prepared = prepare(iface, chunk)?;
         if tx.send(prepared).is_err() {
             break; // a later stage stopped
         }
@@ -349,11 +345,18 @@ fn read_stage(reader: &mut Reader, iface: &Interface, chunk_rows: usize, tx: Syn
 fn prepare(iface: &Interface, mut chunk: Chunk) -> Result<Prepared> {
     let mut problems = std::mem::take(&mut chunk.unreadable);
     let mut rows_failed = problems.len() as u64;
-    let err = match iface.prepare(&chunk.table) {
+    let whole = match &chunk.raw {
+        Raw::Csv(lines) => iface.prepare_csv(chunk.table.columns(), &lines.records),
+        Raw::Cells | Raw::Arrow(_) => iface.prepare(&chunk.table),
+    };
+    let err = match whole {
         Ok(inputs) => return Ok(Prepared { chunk, inputs, problems, rows_failed }),
         Err(runtime_wasm::Error::Input(e)) => e,
         Err(e) => return Err(e.into()),
     };
+    if let Raw::Csv(lines) = &chunk.raw {
+        lines.records.iter().for_each(|r| chunk.table.push_csv_record(r));
+    }
     let (keep, found) = iface.screen(&chunk.table, err).map_err(|e| anyhow!(e))?;
     problems.extend(found.into_iter().map(|e| Problem {
         row: chunk.rows[e.row - 1],

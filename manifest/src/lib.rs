@@ -438,38 +438,89 @@ impl Encoder {
 
     /// [`Manifest::encode`], by this plan.
     pub fn encode(&self, table: &Table) -> Result<Vec<f32>, Error> {
+        let at = self.columns(table.columns());
+        self.encode_rows(table.len(), |r, i| {
+            let cell = at[i].map(|c| &table.row(r)[c]).unwrap_or(&Cell::Missing);
+            self.value(i, cell)
+        })
+    }
+
+    /// [`Encoder::encode`] of the table [`Table::push_csv_record`] would
+    /// build from these records (read by [`CsvRows`] under `columns`): the
+    /// same numbers and the same errors, read from the records' text without
+    /// making a cell of every field. A field that is plainly a finite number,
+    /// a listed category or a yes/no is encoded as it stands; anything else
+    /// (missing, a default, an error) goes through the cell.
+    pub fn encode_csv(&self, columns: &[String], records: &[csv::StringRecord]) -> Result<Vec<f32>, Error> {
+        let at = self.columns(columns);
+        self.encode_rows(records.len(), |r, i| match at[i].and_then(|c| records[r].get(c)) {
+            Some(text) => match plain(&self.fields[i], text) {
+                Some(v) => Ok(v),
+                None => self.value(i, &Cell::from_csv(text)),
+            },
+            None => self.value(i, &Cell::Missing),
+        })
+    }
+
+    /// Each field's column among `columns`.
+    fn columns(&self, columns: &[String]) -> Vec<Option<usize>> {
+        self.fields.iter().map(|f| columns.iter().position(|c| *c == f.name)).collect()
+    }
+
+    /// Field `i`'s value in a cell.
+    fn value(&self, i: usize, cell: &Cell) -> Result<Encoded, String> {
+        if self.nan_when_missing[i] && cell.is_missing() {
+            Ok(Encoded::MISSING)
+        } else {
+            resolve(&self.fields[i], cell)
+        }
+    }
+
+    /// Encodes `rows` rows, `value(r, i)` giving row `r`'s field `i`; all
+    /// the errors together (at most 1,000), each naming its row and field.
+    fn encode_rows(
+        &self,
+        rows: usize,
+        mut value: impl FnMut(usize, usize) -> Result<Encoded, String>,
+    ) -> Result<Vec<f32>, Error> {
         let (fields, features) = (&self.fields, &self.features);
-        let columns: Vec<Option<usize>> = fields.iter().map(|f| table.column(&f.name)).collect();
         let width = features.len();
-        let mut out = vec![0f32; table.len() * width];
+        let mut out = vec![0f32; rows * width];
         let mut errors = Vec::new();
-        let mut values: Vec<Option<Encoded>> = vec![None; fields.len()];
-        for (r, row) in table.rows().enumerate() {
+        // A refused cell's value does not matter: the rows are not encoded.
+        let mut values = vec![Encoded::MISSING; fields.len()];
+        for r in 0..rows {
             for (i, field) in fields.iter().enumerate() {
-                let cell = columns[i].map(|c| &row[c]).unwrap_or(&Cell::Missing);
-                let value = if self.nan_when_missing[i] && cell.is_missing() {
-                    Ok(Encoded::Missing)
-                } else {
-                    resolve(field, cell)
-                };
-                values[i] = match value {
-                    Ok(v) => Some(v),
-                    Err(reason) => {
-                        if errors.len() < 1000 {
-                            errors.push(RowError { row: r + 1, field: field.name.clone(), reason });
-                        }
-                        None
+                match value(r, i) {
+                    Ok(v) => values[i] = v,
+                    Err(reason) if errors.len() < 1000 => {
+                        errors.push(RowError { row: r + 1, field: field.name.clone(), reason })
                     }
-                };
+                    Err(_) => {}
+                }
             }
             let dst = &mut out[r * width..(r + 1) * width];
             for (slot, (ix, take)) in dst.iter_mut().zip(features) {
-                if let Some(v) = &values[*ix] {
-                    *slot = v.feature(take);
-                }
+                *slot = values[*ix].feature(take);
             }
         }
         if errors.is_empty() { Ok(out) } else { Err(Error::Rows(errors)) }
+    }
+}
+
+/// A CSV field's text when it is plainly a value of the field (a finite
+/// number, a listed category, a yes/no): what `resolve(field,
+/// &Cell::from_csv(text))` gives, without making the cell. `None` for
+/// anything else, which the cell then decides.
+fn plain(field: &Field, text: &str) -> Option<Encoded> {
+    match &field.kind {
+        // Missing-value words are never finite numbers nor yes/no words.
+        FieldKind::Numeric { .. } => table::parse_number(text).filter(|x| x.is_finite()).map(Encoded),
+        FieldKind::Boolean => parse_bool(text).map(Encoded::bool),
+        FieldKind::Categorical { categories } if !table::csv_missing(text) => {
+            categories.iter().position(|c| c == text).map(Encoded::category)
+        }
+        FieldKind::Categorical { .. } => None,
     }
 }
 
@@ -484,27 +535,32 @@ enum Take {
     Boolean,
 }
 
-/// A validated cell; a category is its index in the field's list.
-#[derive(Debug, Clone, PartialEq)]
-enum Encoded {
-    Number(f64),
-    /// A missing cell of a field read as a number or NaN.
-    Missing,
-    Category(usize),
-    Bool(bool),
-}
+/// A validated cell as one number: the number itself, a category's index
+/// in the field's list, 1 or 0 for yes or no, NaN for a missing cell of a
+/// field read as number-or-NaN. (A plain `f64`: values pass through the
+/// encoder's loop without an enum's tag and padding.)
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Encoded(f64);
 
 impl Encoded {
-    fn feature(&self, take: &Take) -> f32 {
-        match (self, take) {
-            (Encoded::Number(x), Take::Numeric(center, scale)) => ((x - center) / scale) as f32,
-            (Encoded::Number(x), Take::NumberOrNan) => *x as f32,
-            (Encoded::Missing, Take::NumberOrNan) => f32::NAN,
-            (Encoded::Category(ix), Take::OneHot(category)) => f32::from(u8::from(Some(*ix) == *category)),
-            (Encoded::Category(ix), Take::Ordinal) => *ix as f32,
-            (Encoded::Bool(b), Take::Boolean) => f32::from(u8::from(*b)),
-            // `Manifest::validate` pairs each feature with a field of the right kind.
-            _ => f32::NAN,
+    const MISSING: Encoded = Encoded(f64::NAN);
+
+    fn category(ix: usize) -> Encoded {
+        Encoded(ix as f64)
+    }
+
+    fn bool(b: bool) -> Encoded {
+        Encoded(f64::from(u8::from(b)))
+    }
+
+    /// `Manifest::validate` pairs each feature with a field of the right
+    /// kind, so the value is what the feature expects.
+    fn feature(self, take: &Take) -> f32 {
+        let x = self.0;
+        match take {
+            Take::Numeric(center, scale) => ((x - center) / scale) as f32,
+            Take::NumberOrNan | Take::Ordinal | Take::Boolean => x as f32,
+            Take::OneHot(category) => f32::from(u8::from(category.is_some_and(|c| c as f64 == x))),
         }
     }
 }
@@ -535,14 +591,14 @@ fn encode_cell(field: &Field, cell: &Cell) -> Result<Encoded, String> {
                 Cell::Missing => "".into(),
             };
             match categories.iter().position(|c| *c == text) {
-                Some(ix) => Ok(Encoded::Category(ix)),
+                Some(ix) => Ok(Encoded::category(ix)),
                 None => Err(format!("unknown category {:?}; expected one of {}", text, list(categories))),
             }
         }
-        (FieldKind::Boolean, Cell::Bool(b)) => Ok(Encoded::Bool(*b)),
-        (FieldKind::Boolean, Cell::Number(x)) if *x == 0.0 || *x == 1.0 => Ok(Encoded::Bool(*x == 1.0)),
+        (FieldKind::Boolean, Cell::Bool(b)) => Ok(Encoded::bool(*b)),
+        (FieldKind::Boolean, Cell::Number(x)) if *x == 0.0 || *x == 1.0 => Ok(Encoded::bool(*x == 1.0)),
         (FieldKind::Boolean, Cell::Text(s)) => match parse_bool(s) {
-            Some(b) => Ok(Encoded::Bool(b)),
+            Some(b) => Ok(Encoded::bool(b)),
             None => Err(format!("expected yes/no (or true/false, 1/0), found {:?}", s)),
         },
         (FieldKind::Boolean, other) => Err(format!("expected yes/no, found {other}")),
@@ -551,11 +607,7 @@ fn encode_cell(field: &Field, cell: &Cell) -> Result<Encoded, String> {
 }
 
 fn number(x: f64) -> Result<Encoded, String> {
-    if x.is_finite() {
-        Ok(Encoded::Number(x))
-    } else {
-        Err(format!("{x} is not allowed: the value must be a finite number"))
-    }
+    if x.is_finite() { Ok(Encoded(x)) } else { Err(format!("{x} is not allowed: the value must be a finite number")) }
 }
 
 /// Reads yes/no the ways spreadsheets write it.

@@ -37,18 +37,6 @@ impl Cell {
         if csv_missing(s) { Cell::Missing } else { Cell::Text(s.to_string()) }
     }
 
-    /// Makes this cell `Cell::from_csv(s)`, reusing its text's buffer.
-    pub fn set_csv(&mut self, s: &str) {
-        match self {
-            _ if csv_missing(s) => *self = Cell::Missing,
-            Cell::Text(t) => {
-                t.clear();
-                t.push_str(s);
-            }
-            _ => *self = Cell::Text(s.to_string()),
-        }
-    }
-
     /// The cell as a number, if it is one (text is parsed).
     pub fn as_f64(&self) -> Option<f64> {
         match self {
@@ -60,7 +48,7 @@ impl Cell {
     }
 }
 
-fn csv_missing(s: &str) -> bool {
+pub(crate) fn csv_missing(s: &str) -> bool {
     matches!(trim(s), "" | "NA" | "N/A" | "null" | "NULL")
 }
 
@@ -205,26 +193,6 @@ impl Table {
     pub fn push_csv_record(&mut self, record: &csv::StringRecord) {
         debug_assert_eq!(record.len(), self.columns.len());
         self.cells.extend(record.iter().map(Cell::from_csv));
-    }
-
-    /// Sets row `i` (or appends it, when `i` is the number of rows) to a CSV
-    /// record, as [`Table::push_csv_record`] would, reusing the text buffers
-    /// of the cells it overwrites: a reader that refills one table chunk
-    /// after chunk allocates nothing once warm.
-    pub fn set_csv_record(&mut self, i: usize, record: &csv::StringRecord) {
-        let w = self.columns.len();
-        if i >= self.len() {
-            self.push_csv_record(record);
-            return;
-        }
-        for (cell, field) in self.cells[i * w..(i + 1) * w].iter_mut().zip(record.iter()) {
-            cell.set_csv(field);
-        }
-    }
-
-    /// Keeps the first `rows` rows.
-    pub fn truncate(&mut self, rows: usize) {
-        self.cells.truncate(rows * self.columns.len());
     }
 
     /// Reads JSON: an array of row objects, one row object, an object of

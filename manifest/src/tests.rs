@@ -387,3 +387,44 @@ fn json_read_field_by_field_is_the_json_value() {
         assert_eq!(e, serde_json::from_str::<serde_json::Value>(bad).unwrap_err().to_string(), "{bad}");
     }
 }
+
+/// Encoding CSV records from their text is encoding the table they make:
+/// the same numbers (bit for bit, NaN included) and the same errors, for
+/// the cells the shortcut takes and for those it leaves to the cell.
+#[test]
+fn csv_records_encode_as_the_table_they_make() {
+    let mut nan = car_manifest();
+    nan.preprocessing.features.insert(0, Feature::NumberOrNan { field: "Horsepower".into() });
+    nan.validate().unwrap();
+    let files: [&[u8]; 4] = [
+        b"Horsepower,Type,Manual,Other\n120,Van,yes,x\n 90 ,Small,NO,\nNA,Van,1,y\n,Small,f,z\n\
+          null,Van,  true ,\n1e2,Small,T,\n-0,Van,n,\n150.25,Small,FALSE,\n",
+        b"Horsepower,Type,Manual\ninf,Van,yes\nNaN,Small,no\nfast,Van,yes\n120, Van,yes\n120,NA,yes\n\
+          120,van,yes\n120,Small,2\n120,Small,\n120,,no\n12345678901234567890,Van,yes\n",
+        // No `Manual` column: every row lacks it.
+        b"Type,Horsepower\nVan,120\nSmall,NA\n",
+        b"\xEF\xBB\xBFManual,Type,Horsepower\nyes,Small,3.5\n",
+    ];
+    for m in [car_manifest(), nan] {
+        let encoder = m.encoder();
+        for file in files {
+            let table = Table::from_csv(file).unwrap();
+            let mut rows = CsvRows::new(file).unwrap();
+            let mut records = Vec::new();
+            let mut record = csv::StringRecord::new();
+            while let CsvRecord::Row = rows.read_record(&mut record).unwrap() {
+                records.push(record.clone());
+            }
+            assert_eq!(records.len(), table.len());
+            let bits = |r: Result<Vec<f32>, Error>| {
+                r.map(|x| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>()).map_err(|e| e.to_string())
+            };
+            let (by_text, by_cell) = (encoder.encode_csv(rows.columns(), &records), encoder.encode(&table));
+            assert_eq!(bits(by_text), bits(by_cell), "{}", String::from_utf8_lossy(file));
+        }
+    }
+    // The files above hold both good rows and refused ones.
+    let table = Table::from_csv(files[1]).unwrap();
+    assert!(car_manifest().encode(&table).is_err());
+    assert!(car_manifest().encode(&Table::from_csv(files[0]).unwrap()).is_ok());
+}

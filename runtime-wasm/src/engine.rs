@@ -37,6 +37,10 @@ fn model_error(e: TractError) -> Error {
     Error::Model(format!("{e:#}"))
 }
 
+fn run_error(e: TractError) -> Error {
+    Error::Run(format!("{e:#}"))
+}
+
 impl Model {
     /// Loads a model from its bytes: decodes it, validates its manifest,
     /// checks every operator is supported, and plans it for any batch size.
@@ -107,8 +111,13 @@ impl Model {
 
     /// Validates and predicts a table of rows.
     pub fn predict(&self, table: &Table) -> Result<Prediction, Error> {
-        let rows = table.len();
         let inputs = self.interface().prepare(table)?;
+        self.predict_prepared(table.len(), inputs)
+    }
+
+    /// Runs `rows` rows' input tensors, made by the interface's `prepare`
+    /// or `prepare_csv`, and names the outputs.
+    pub fn predict_prepared(&self, rows: usize, inputs: Vec<NamedTensor>) -> Result<Prediction, Error> {
         if rows == 0 {
             return self.interface().finish(0, vec![]);
         }
@@ -131,14 +140,14 @@ impl Model {
                 .iter()
                 .position(|t| &t.name == name)
                 .ok_or_else(|| Error::Run(format!("no value for input `{name}`")))?;
-            values.push(to_tract(inputs.swap_remove(ix)).map_err(|e| Error::Run(format!("{e:#}")))?.into_tvalue());
+            values.push(to_tract(inputs.swap_remove(ix)).map_err(run_error)?.into_tvalue());
         }
         let kept = self.states.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let mut state = match kept {
             Some(state) => state,
-            None => self.plan.spawn().map_err(|e| Error::Run(format!("{e:#}")))?,
+            None => self.plan.spawn().map_err(run_error)?,
         };
-        let outputs = state.run(values).map_err(|e| Error::Run(format!("{e:#}")))?;
+        let outputs = state.run(values).map_err(run_error)?;
         // Only a state whose run finished goes back (a failed one may hold
         // half a turn).
         let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());

@@ -102,16 +102,16 @@ pub fn predict_file(model: &Model, input: &[u8], from: Format, to: Format) -> Re
 /// Rows [`predict_file`] reads, predicts and writes together for CSV.
 const CSV_CHUNK_ROWS: usize = 2048;
 
-/// CSV to CSV in chunks of rows: one table refilled in place, each record
-/// written back as read with the outputs appended. The same bytes and the
-/// same errors as reading the file whole (rows are predicted independently;
-/// row errors are gathered from every chunk, numbered in the file, at most
-/// 1,000 as `Table`'s encoder keeps), with memory that follows the chunk,
-/// not the file, and without a text copy of every cell.
+/// CSV to CSV in chunks of records, encoded from their text
+/// ([`crate::Interface::prepare_csv`]), each written back as read with the
+/// outputs appended. The same bytes and the same errors as reading the file
+/// whole (rows are predicted independently; row errors are gathered from
+/// every chunk, numbered in the file, at most 1,000 as `Table`'s encoder
+/// keeps), with memory that follows the chunk, not the file, and without a
+/// cell made of every field.
 fn predict_csv(model: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
     let mut rows = manifest::CsvRows::new(input).map_err(Error::Input)?;
     let columns = rows.columns().to_vec();
-    let mut table = Table::new(columns.clone());
     let mut records: Vec<csv::StringRecord> = Vec::new();
     // Each record's bytes in `input` (the reader's offsets skip a byte-order mark).
     let bom = if input.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
@@ -130,7 +130,6 @@ fn predict_csv(model: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
             let start = rows.bytes_read() as usize + bom;
             match rows.read_record(&mut records[n]).map_err(Error::Input)? {
                 manifest::CsvRecord::Row => {
-                    table.set_csv_record(n, &records[n]);
                     spans[n] = start..rows.bytes_read() as usize + bom;
                 }
                 manifest::CsvRecord::Bad(reason) => return Err(Error::Input(manifest::Error::Input(reason))),
@@ -141,13 +140,12 @@ fn predict_csv(model: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
             }
             n += 1;
         }
-        table.truncate(n);
         if n > 0 || out.is_none() {
             // Once a row is refused, later chunks are only checked.
-            let checked = if problems.is_empty() {
-                model.predict(&table).map(Some)
-            } else {
-                model.interface().prepare(&table).map(|_| None)
+            let checked = match model.interface().prepare_csv(&columns, &records[..n]) {
+                Ok(inputs) if problems.is_empty() => model.predict_prepared(n, inputs).map(Some),
+                Ok(_) => Ok(None),
+                Err(e) => Err(e),
             };
             match checked {
                 Ok(Some(p)) => {

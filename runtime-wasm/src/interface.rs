@@ -344,14 +344,31 @@ impl Interface {
         Ok((keep, problems))
     }
 
+    /// [`Interface::prepare`] of the table [`Table::push_csv_record`] would
+    /// build from these records (read by `manifest::CsvRows` under
+    /// `columns`): the same tensors and errors. A model with a manifest
+    /// encodes straight from the records' text, without the table.
+    pub fn prepare_csv(&self, columns: &[String], records: &[csv::StringRecord]) -> Result<Vec<NamedTensor>, Error> {
+        match &self.inputs {
+            Inputs::Manifest { onnx_input, encoder } => {
+                let data = encoder.encode_csv(columns, records).map_err(Error::Input)?;
+                Ok(encoded(onnx_input, encoder, records.len(), data))
+            }
+            _ => {
+                let mut table = Table::new(columns.to_vec());
+                records.iter().for_each(|r| table.push_csv_record(r));
+                self.prepare(&table)
+            }
+        }
+    }
+
     /// Validates the rows and builds the input tensors.
     pub fn prepare(&self, table: &Table) -> Result<Vec<NamedTensor>, Error> {
         let rows = table.len();
         match &self.inputs {
             Inputs::Manifest { onnx_input, encoder } => {
                 let data = encoder.encode(table).map_err(Error::Input)?;
-                let width = encoder.width();
-                Ok(vec![NamedTensor { name: onnx_input.clone(), shape: vec![rows, width], data: Data::F32(data) }])
+                Ok(encoded(onnx_input, encoder, rows, data))
             }
             Inputs::Positional { onnx_input, width, dtype } => {
                 let columns: Vec<usize> = (0..table.width()).filter(|&c| !table.columns()[c].is_empty()).collect();
@@ -597,4 +614,9 @@ fn pick(data: &Data, width: usize, col: usize) -> Result<Values, Error> {
         Data::Bool(v) => Values::I64(strided(v, width, col).into_iter().map(i64::from).collect()),
         Data::Str(v) => Values::Text(strided(v, width, col)),
     })
+}
+
+/// The one input tensor of a model with a manifest: `rows` encoded rows.
+fn encoded(onnx_input: &str, encoder: &manifest::Encoder, rows: usize, data: Vec<f32>) -> Vec<NamedTensor> {
+    vec![NamedTensor { name: onnx_input.to_string(), shape: vec![rows, encoder.width()], data: Data::F32(data) }]
 }

@@ -62,9 +62,9 @@ pub(super) struct CsvLines {
 pub(super) struct Chunk {
     /// The 1-based input row number of each good row.
     pub rows: Vec<u64>,
-    /// The good rows' cells. Once a CSV chunk is validated its table goes
-    /// back to the reader ([`Reader::reuse`]) and this one is empty: the
-    /// records are what is written.
+    /// The good rows' cells. A CSV chunk's table is empty (its columns
+    /// only): the records are encoded and written as they are, and made
+    /// cells only when a chunk fails validation and is screened row by row.
     pub table: Table,
     pub raw: Raw,
     /// Rows that could not be read (they are not in `table`).
@@ -105,8 +105,6 @@ pub(super) enum Reader {
         rows: CsvRows<BufReader<File>>,
         next_row: u64,
         done: bool,
-        /// The table each chunk is read into, refilled in place.
-        table: Table,
         /// Record buffers the writer is done with, to read into again.
         recycled: Receiver<CsvLines>,
     },
@@ -136,7 +134,7 @@ impl Reader {
             BatchFormat::Csv => {
                 let rows = CsvRows::keeping_lines(BufReader::with_capacity(1 << 16, file))
                     .context("not a readable CSV file")?;
-                Reader::Csv { rows, next_row: 1, done: false, table: Table::default(), recycled }
+                Reader::Csv { rows, next_row: 1, done: false, recycled }
             }
             BatchFormat::JsonLines => {
                 let mut file = BufReader::with_capacity(1 << 16, file);
@@ -177,23 +175,12 @@ impl Reader {
         }
     }
 
-    /// Takes back a CSV chunk's table once validated, to read the next chunk into.
-    pub fn reuse(&mut self, used: Table) {
-        if let Reader::Csv { table, .. } = self {
-            *table = used;
-        }
-    }
-
     /// The next chunk of up to `max_rows` rows (good or bad), or `None` at the end.
     pub fn next_chunk(&mut self, max_rows: usize) -> Result<Option<Chunk>> {
         match self {
-            Reader::Csv { rows, next_row, done, table, recycled } => {
+            Reader::Csv { rows, next_row, done, recycled } => {
                 if *done {
                     return Ok(None);
-                }
-                let mut table = std::mem::take(table);
-                if table.columns() != rows.columns() {
-                    table = Table::new(rows.columns().to_vec());
                 }
                 let CsvLines { mut records, mut bytes, mut spans } = recycled.try_recv().unwrap_or_default();
                 spans.clear();
@@ -209,7 +196,6 @@ impl Reader {
                     let start = rows.bytes_read() - first;
                     match rows.read_record(&mut records[used])? {
                         CsvRecord::Row => {
-                            table.set_csv_record(used, &records[used]);
                             spans.push(start as usize..(rows.bytes_read() - first) as usize);
                             numbers.push(row);
                             used += 1;
@@ -223,7 +209,6 @@ impl Reader {
                     *next_row += 1;
                 }
                 records.truncate(used);
-                table.truncate(used);
                 let last = rows.bytes_read();
                 bytes.clear();
                 bytes.extend_from_slice(rows.kept(first, last).unwrap_or_default());
@@ -236,6 +221,7 @@ impl Reader {
                 }
                 let bytes_done = if *done { u64::MAX } else { rows.bytes_read() };
                 let raw = Raw::Csv(CsvLines { records, bytes, spans });
+                let table = Table::new(rows.columns().to_vec());
                 Ok(Some(Chunk { rows: numbers, table, raw, unreadable, bytes_done }))
             }
             Reader::JsonLines { file, columns, next_row, line, bytes, buf, done } => {

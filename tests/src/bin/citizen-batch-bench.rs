@@ -93,32 +93,26 @@ fn generate(data: &Path, rows: usize, out: &Path) -> Result<u64> {
 }
 
 /// Reads the file in chunks and prepares each chunk's input tensors, as the
-/// batch's first stage does (one table refilled in place); returns them
+/// batch's first stage does (records encoded from their text); returns them
 /// (when `keep`) and the seconds it took.
 fn prepare_all(model: &dyn Predictor, input: &Path, chunk: usize, keep: bool) -> Result<(Vec<Vec<NamedTensor>>, f64)> {
     let t = Instant::now();
     let file = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(input)?);
     let mut rows = CsvRows::new(file)?;
-    let mut record = csv::StringRecord::new();
-    let mut table = Table::new(rows.columns().to_vec());
+    let mut records = vec![csv::StringRecord::new(); chunk];
     let mut all = Vec::new();
     let mut done = false;
     while !done {
         let mut n = 0;
-        while n < chunk {
-            match rows.read_record(&mut record)? {
-                CsvRecord::Row => table.set_csv_record(n, &record),
+        while n < chunk && !done {
+            match rows.read_record(&mut records[n])? {
+                CsvRecord::Row => n += 1,
                 CsvRecord::Bad(reason) => bail!("{reason}"),
-                CsvRecord::End => {
-                    done = true;
-                    break;
-                }
+                CsvRecord::End => done = true,
             }
-            n += 1;
         }
-        table.truncate(n);
         if n > 0 {
-            let inputs = model.interface().prepare(&table)?;
+            let inputs = model.interface().prepare_csv(rows.columns(), &records[..n])?;
             if keep {
                 all.push(inputs);
             }
