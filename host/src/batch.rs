@@ -146,11 +146,16 @@ pub struct BatchOptions {
     pub chunk_rows: usize,
     /// The output file's format.
     pub output: BatchFormat,
+    /// How messages name the input file and the errors file (by default,
+    /// their paths): a server names what its caller sent and can fetch,
+    /// not its scratch files.
+    pub input_name: Option<String>,
+    pub errors_name: Option<String>,
 }
 
 impl Default for BatchOptions {
     fn default() -> BatchOptions {
-        BatchOptions { chunk_rows: 2048, output: BatchFormat::Csv }
+        BatchOptions { chunk_rows: 2048, output: BatchFormat::Csv, input_name: None, errors_name: None }
     }
 }
 
@@ -244,9 +249,11 @@ pub fn run_batch(
     opts: &BatchOptions,
     progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
 ) -> Result<Summary> {
-    let named = |e: anyhow::Error| e.context(input.display().to_string());
+    let input_name = opts.input_name.clone().unwrap_or_else(|| input.display().to_string());
+    let errors_name = opts.errors_name.clone().unwrap_or_else(|| errors.display().to_string());
+    let named = |e: anyhow::Error| e.context(input_name.clone());
     let chunk_rows = opts.chunk_rows.max(1);
-    let bytes_total = std::fs::metadata(input).with_context(|| format!("cannot read {}", input.display()))?.len();
+    let bytes_total = std::fs::metadata(input).with_context(|| format!("cannot read {input_name}"))?.len();
     let (records_tx, records) = std::sync::mpsc::channel();
     let mut reader = Reader::open(input, input_format, chunk_rows, records).map_err(named)?;
     let iface = model.interface();
@@ -279,12 +286,9 @@ pub fn run_batch(
     errors_out.finish()?;
     if summary.rows_done == 0 && summary.rows_failed > 0 {
         let first = errors_out.first.as_ref().map(|p| p.to_string()).unwrap_or_default();
-        bail!(
-            "{}: no row could be predicted ({} bad rows, listed in {}); the first: {first}",
-            input.display(),
-            summary.rows_failed,
-            errors.display()
-        );
+        let n = summary.rows_failed;
+        let rows = if n == 1 { "1 bad row".to_string() } else { format!("{n} bad rows") };
+        bail!("{input_name}: no row could be predicted ({rows}, listed in {errors_name}); the first: {first}");
     }
     Ok(summary)
 }

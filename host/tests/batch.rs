@@ -89,7 +89,7 @@ fn batch_file(
     let output = dir.join(format!("output.{}", to.extension()));
     let errors = dir.join("errors.csv");
     let mut calls = Vec::new();
-    let opts = BatchOptions { chunk_rows: chunk, output: to };
+    let opts = BatchOptions { chunk_rows: chunk, output: to, ..BatchOptions::default() };
     let summary = run_batch(model, input, from, &output, &errors, &opts, &mut |p| {
         calls.push(*p);
         stop(p)

@@ -246,6 +246,19 @@ async fn csv_and_json_lines_predictions_equal_the_command_line() {
     let (st, err) = json_of(r).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!((err["error"]["row"].clone(), err["error"]["field"].clone()), (json!(2), json!("Type")), "{err}");
+    // Every row bad: the rows still, not a message about files.
+    let sync = |body: &'static str| {
+        c.post(s.at("/models/car-price/predict")).bearer_auth(&maker).header("content-type", "text/csv").body(body)
+    };
+    let all_bad = "Type,AirBags,DriveTrain,Cylinders,Man.trans.avail,Origin\nSpaceship,None,Front,4,Yes,USA\n";
+    let (st, err) = json_of(sync(all_bad).send().await.unwrap()).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!((err["error"]["row"].clone(), err["error"]["field"].clone()), (json!(1), json!("Type")), "{err}");
+    // Columns missing: the message names the request, never the server's scratch files.
+    let (st, err) = json_of(sync("Horsepower\n140\n").send().await.unwrap()).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("the request body: the file has no column `Type`"), "{err}");
 }
 
 #[tokio::test]
@@ -708,7 +721,14 @@ async fn batch_jobs_predict_files_with_onnx_runtime() {
     assert_eq!(st, StatusCode::ACCEPTED);
     let job = wait_for_job(&c, &s, &maker, job["id"].as_str().unwrap(), &["succeeded", "failed"]).await;
     assert_eq!(job["state"], "failed");
-    assert!(job["error"].as_str().unwrap().contains("Type"), "names a missing column: {job}");
+    assert!(job["error"].as_str().unwrap().starts_with("the job's input: the file has no column `Type`"), "{job}");
+    // Every row bad: the job fails and points to where its caller finds them.
+    let all_bad = b"Type,AirBags,DriveTrain,Cylinders,Man.trans.avail,Origin\nSpaceship,None,Front,4,Yes,USA\n";
+    let (_, job) = submit(&c, &s, &maker, "/models/car-price/batch", "text/csv", all_bad.to_vec()).await;
+    let id3 = job["id"].as_str().unwrap().to_string();
+    let job = wait_for_job(&c, &s, &maker, &id3, &["succeeded", "failed"]).await;
+    let expected = format!("the job's input: no row could be predicted (1 bad row, listed in /jobs/{id3}/errors)");
+    assert!(job["error"].as_str().unwrap().starts_with(&expected), "{job}");
 
     // Deleting a finished job removes it.
     assert_eq!(

@@ -158,7 +158,12 @@ fn score_blocking(
         let input_file = scratch.join("input.parquet");
         write_parquet(&input, &input_file)?;
         let (out_file, err_file) = (scratch.join("output.parquet"), scratch.join("errors.csv"));
-        let opts = BatchOptions { output: BatchFormat::Parquet, ..Default::default() };
+        let opts = BatchOptions {
+            output: BatchFormat::Parquet,
+            input_name: Some("the rows to score".into()),
+            errors_name: Some("the report's errors".into()),
+            ..Default::default()
+        };
         let run =
             batch::run_batch(predictor, &input_file, BatchFormat::Parquet, &out_file, &err_file, &opts, &mut |_| {
                 ControlFlow::Continue(())

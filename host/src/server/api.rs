@@ -335,7 +335,11 @@ async fn predict_file(
         let (output, errors) = (dir.join("output"), dir.join("errors.csv"));
         let (o2, e2, l2) = (output.clone(), errors.clone(), l.clone());
         let summary = tokio::task::spawn_blocking(move || {
-            let opts = crate::batch::BatchOptions { output: format, ..Default::default() };
+            let opts = crate::batch::BatchOptions {
+                output: format,
+                input_name: Some("the request body".into()),
+                ..Default::default()
+            };
             crate::batch::run_batch(&l2.model, &input, format, &o2, &e2, &opts, &mut |_| {
                 std::ops::ControlFlow::Continue(())
             })
@@ -343,21 +347,26 @@ async fn predict_file(
         .await
         .map_err(ApiError::internal)?;
         let rejected = |message: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_rows", message);
-        let summary = summary.map_err(|e| rejected(format!("{e:#}")))?;
-        if summary.rows_failed > 0 {
+        // Bad rows, some or all, are the answer: the rows (the first 100),
+        // as for JSON. Otherwise a failed run's own message.
+        if summary.as_ref().is_ok_and(|s| s.rows_failed > 0) || summary.is_err() {
             let mut rows = Vec::new();
-            let mut reader = csv::Reader::from_path(&errors).map_err(ApiError::internal)?;
-            for rec in reader.records().take(100).flatten() {
-                rows.push(manifest::RowError {
-                    row: rec.get(0).and_then(|r| r.parse().ok()).unwrap_or(0),
-                    field: rec.get(1).unwrap_or("").to_string(),
-                    reason: rec.get(2).unwrap_or("").to_string(),
-                });
+            if let Ok(mut reader) = csv::Reader::from_path(&errors) {
+                for rec in reader.records().take(100).flatten() {
+                    rows.push(manifest::RowError {
+                        row: rec.get(0).and_then(|r| r.parse().ok()).unwrap_or(0),
+                        field: rec.get(1).unwrap_or("").to_string(),
+                        reason: rec.get(2).unwrap_or("").to_string(),
+                    });
+                }
             }
-            let mut e = rejected(manifest::Error::Rows(rows.clone()).to_string());
-            e.rows = rows;
-            return Err(e);
+            if !rows.is_empty() {
+                let mut e = rejected(manifest::Error::Rows(rows.clone()).to_string());
+                e.rows = rows;
+                return Err(e);
+            }
         }
+        let summary = summary.map_err(|e| rejected(format!("{e:#}")))?;
         state.metrics.rows(&l.name, summary.rows_done as usize);
         // Open, then remove: the open file keeps its bytes until streamed.
         let file = tokio::fs::File::open(&output).await.map_err(ApiError::internal)?;

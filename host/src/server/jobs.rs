@@ -444,8 +444,14 @@ async fn execute(state: &AppState, job: &mut JobRecord, cancel: Arc<AtomicBool>)
         }
         let progress = Arc::new(Mutex::new(batch::Progress::default()));
         let (p2, c2, i2, o2, e2) = (progress.clone(), cancel.clone(), input.clone(), output.clone(), errors.clone());
+        let id = job.id.clone();
         let mut work = tokio::task::spawn_blocking(move || {
-            let opts = BatchOptions { output: output_format, ..Default::default() };
+            let opts = BatchOptions {
+                output: output_format,
+                input_name: Some("the job's input".into()),
+                errors_name: Some(format!("/jobs/{id}/errors")),
+                ..Default::default()
+            };
             batch::run_batch(predictor.as_ref(), &i2, input_format, &o2, &e2, &opts, &mut |p| {
                 if let Ok(mut shared) = p2.lock() {
                     *shared = *p;

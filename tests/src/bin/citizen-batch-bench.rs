@@ -203,7 +203,7 @@ fn best(reps: usize, mut f: impl FnMut() -> Result<f64>) -> Result<f64> {
 
 fn batch_secs(model: &dyn Predictor, input: &Path, output: &Path, errors: &Path, chunk: usize) -> Result<f64> {
     let format = |p: &Path| BatchFormat::from_path(p).context("a .csv or .parquet file");
-    let opts = BatchOptions { chunk_rows: chunk, output: format(output)? };
+    let opts = BatchOptions { chunk_rows: chunk, output: format(output)?, ..BatchOptions::default() };
     let t = Instant::now();
     let s = run_batch(model, input, format(input)?, output, errors, &opts, &mut |_| ControlFlow::Continue(()))?;
     let secs = t.elapsed().as_secs_f64();
