@@ -79,7 +79,13 @@ impl FormField {
     /// The input's starting text (numbers and categories) or state (toggles).
     pub fn initial_entry(&self) -> Entered {
         match (&self.control, &self.initial) {
-            (Control::Toggle, v) => Entered::Checked(v.as_bool().unwrap_or(false)),
+            // A typical value from the golden cases is as the data wrote it: "Yes", 1.
+            (Control::Toggle, v) => Entered::Checked(match v {
+                Value::Bool(b) => *b,
+                Value::String(s) => manifest::parse_bool(s).unwrap_or(false),
+                Value::Number(n) => n.as_f64() == Some(1.0),
+                _ => false,
+            }),
             (_, Value::String(s)) => Entered::Text(s.clone()),
             (_, Value::Null) => Entered::Text(String::new()),
             (_, Value::Number(n)) => Entered::Text(n.as_f64().map(text::plain).unwrap_or_else(|| n.to_string())),
@@ -173,6 +179,25 @@ mod tests {
         let row = row(&form, &entries);
         let p = model.predict_json(&Value::Object(row).to_string()).unwrap();
         assert!(p.column("Price").unwrap().values.number(0).unwrap() > 0.0);
+    }
+
+    /// The form starts at the explanation's typical input, so an untouched
+    /// form's prediction is the typical one and every field's share is 0.
+    #[test]
+    fn the_untouched_form_is_the_typical_input() {
+        let model = car_price();
+        let m = model.manifest().unwrap();
+        let form = fields(m);
+        let entries: Vec<Entered> = form.iter().map(FormField::initial_entry).collect();
+        let price = |row: serde_json::Map<String, Value>| {
+            let p = model.predict_json(&Value::Object(row).to_string()).unwrap();
+            p.column("Price").unwrap().values.number(0).unwrap()
+        };
+        let typical = runtime_wasm::explain::baseline(m);
+        assert_eq!(price(row(&form, &entries)), price(typical.clone()));
+        let manual = form.iter().position(|f| f.name == "Man.trans.avail").unwrap();
+        let seen = typical["Man.trans.avail"].as_str().and_then(manifest::parse_bool);
+        assert_eq!((seen, &entries[manual]), (Some(true), &Entered::Checked(true)), "{typical:?}");
     }
 
     #[test]
