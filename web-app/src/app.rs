@@ -884,6 +884,7 @@ fn show_explanation(model: &Model, row: &Map<String, Value>) {
             let value = match &c.value {
                 Value::String(s) => s.clone(),
                 Value::Null => "(default)".into(),
+                Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
                 Value::Number(n) => text::value(n.as_f64().unwrap_or(f64::NAN)),
                 other => other.to_string(),
             };
