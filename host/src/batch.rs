@@ -359,7 +359,7 @@ fn prepare(iface: &Interface, mut chunk: Chunk) -> Result<Prepared> {
         Err(e) => return Err(e.into()),
     };
     if let Raw::Csv(lines) = &chunk.raw {
-        lines.records.iter().for_each(|r| chunk.table.push_csv_record(r));
+        chunk.table = Table::from_csv_records(chunk.table.columns().to_vec(), &lines.records);
     }
     let (keep, found) = iface.screen(&chunk.table, err).map_err(|e| anyhow!(e))?;
     problems.extend(found.into_iter().map(|e| Problem {

@@ -195,6 +195,14 @@ impl Table {
         self.cells.extend(record.iter().map(Cell::from_csv));
     }
 
+    /// The table of these records under `columns`, each pushed by
+    /// [`Table::push_csv_record`].
+    pub fn from_csv_records(columns: Vec<String>, records: &[csv::StringRecord]) -> Table {
+        let mut table = Table::new(columns);
+        records.iter().for_each(|r| table.push_csv_record(r));
+        table
+    }
+
     /// Reads JSON: an array of row objects, one row object, an object of
     /// equal-length column arrays, or an array of arrays (columns by position).
     pub fn from_json(text: &str) -> Result<Table, Error> {

@@ -354,11 +354,7 @@ impl Interface {
                 let data = encoder.encode_csv(columns, records).map_err(Error::Input)?;
                 Ok(encoded(onnx_input, encoder, records.len(), data))
             }
-            _ => {
-                let mut table = Table::new(columns.to_vec());
-                records.iter().for_each(|r| table.push_csv_record(r));
-                self.prepare(&table)
-            }
+            _ => self.prepare(&Table::from_csv_records(columns.to_vec(), records)),
         }
     }
 

@@ -153,12 +153,10 @@ impl LocalBatch {
             Err(Error::Input(whole)) => {
                 let (keep, found) = iface.screen(&table, whole)?;
                 self.problems.extend(found.into_iter().map(|e| RowError { row: numbers[e.row - 1], ..e }));
-                let mut kept = Table::new(columns.clone());
                 let mut it = keep.iter();
                 records.retain(|_| *it.next().unwrap_or(&false));
                 self.rows_failed += (keep.len() - records.len()) as u64;
-                records.iter().for_each(|r| kept.push_csv_record(r));
-                table = kept;
+                table = Table::from_csv_records(columns.clone(), &records);
                 iface.prepare(&table)?
             }
             Err(e) => return Err(e),

@@ -95,9 +95,7 @@ impl Writer {
             Out::JsonLines(w, buf) => {
                 buf.clear();
                 if let Raw::Csv(lines) = &chunk.raw {
-                    let mut table = Table::new(self.columns.clone());
-                    lines.records.iter().for_each(|r| table.push_csv_record(r));
-                    write_json_lines(&table, p, buf);
+                    write_json_lines(&Table::from_csv_records(self.columns.clone(), &lines.records), p, buf);
                 } else {
                     write_json_lines(&chunk.table, p, buf);
                 }

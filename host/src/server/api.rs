@@ -349,7 +349,7 @@ async fn predict_file(
         let rejected = |message: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_rows", message);
         // Bad rows, some or all, are the answer: the rows (the first 100),
         // as for JSON. Otherwise a failed run's own message.
-        if summary.as_ref().is_ok_and(|s| s.rows_failed > 0) || summary.is_err() {
+        if !summary.as_ref().is_ok_and(|s| s.rows_failed == 0) {
             let mut rows = Vec::new();
             if let Ok(mut reader) = csv::Reader::from_path(&errors) {
                 for rec in reader.records().take(100).flatten() {
