@@ -225,6 +225,11 @@ async fn stream_100k_events_from_concurrent_clients() {
     let (st, v) = json_of(r).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     assert!(v["error"]["message"].as_str().unwrap().contains("item 2"), "{v}");
+    // So is an event with no fields: no table could hold it.
+    let r = c.post(s.at("/datasets/clicks/events")).bearer_auth(&maker).json(&json!([{}])).send().await.unwrap();
+    let (st, v) = json_of(r).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(v["error"]["message"].as_str().unwrap().contains("item 1: the event has no fields"), "{v}");
     // The events reach the store as segments and the curated table.
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     let (_, d) = dataset(&c, &s, &maker, "clicks").await;

@@ -120,6 +120,11 @@ fn input_error(reason: impl Into<String>) -> Error {
     Error::Input(reason.into())
 }
 
+/// `{}` or rows that are all `{}`: rows, but not one field to predict from.
+fn no_fields() -> Error {
+    input_error("row 1 has no fields: send the model's input fields, by name")
+}
+
 impl Table {
     /// An empty table with these columns.
     pub fn new(columns: Vec<String>) -> Table {
@@ -224,8 +229,11 @@ impl Table {
     fn from_json_fields<'a>(
         fields: impl ExactSizeIterator<Item = (&'a String, &'a serde_json::Value)> + Clone,
     ) -> Result<Table, Error> {
+        if fields.len() == 0 {
+            return Err(no_fields());
+        }
         let columns: Vec<String> = fields.clone().map(|(k, _)| k.clone()).collect();
-        if fields.len() == 0 || !fields.clone().all(|(_, v)| v.is_array()) {
+        if !fields.clone().all(|(_, v)| v.is_array()) {
             return Ok(Table { columns, cells: fields.map(|(_, v)| Cell::from_json(v)).collect() });
         }
         let arrays: Vec<&Vec<serde_json::Value>> = fields.filter_map(|(_, v)| v.as_array()).collect();
@@ -265,7 +273,12 @@ impl Table {
         for (i, row) in rows.iter().enumerate() {
             columns.add(row).map_err(|reason| input_error(format!("row {}: {reason}", i + 1)))?;
         }
-        let mut table = Table::new(columns.finish()?);
+        let columns = columns.finish()?;
+        if columns.is_empty() && !rows.is_empty() {
+            // A table of no columns has no rows: it cannot stand for these.
+            return Err(no_fields());
+        }
+        let mut table = Table::new(columns);
         for (i, row) in rows.iter().enumerate() {
             table.push_json_row(row).map_err(|reason| input_error(format!("row {}: {reason}", i + 1)))?;
         }

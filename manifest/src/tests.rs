@@ -357,6 +357,21 @@ fn json_rows_give_one_table_however_their_keys_are_ordered() {
     );
 }
 
+/// `{}` is a row, but a table without columns has no rows: it is an error
+/// that says so, not an empty table (which predicts nothing, silently).
+#[test]
+fn rows_without_fields_are_an_error() {
+    for text in [r#"{}"#, r#"[{}]"#, r#"[{}, {}]"#, r#"[[]]"#] {
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        let e = Table::from_json_value(&value).unwrap_err().to_string();
+        assert!(e.contains("row 1 has no fields"), "{text}: {e}");
+    }
+    let t = Table::from_json_value(&serde_json::json!([{}, { "a": 1 }])).unwrap();
+    assert_eq!(t.len(), 2);
+    assert_eq!(t.row(0), [Cell::Missing]);
+    assert!(Table::from_json_value(&serde_json::json!([])).unwrap().is_empty());
+}
+
 #[test]
 fn json_read_field_by_field_is_the_json_value() {
     let texts = [

@@ -14,8 +14,17 @@ use anyhow::{Context, Result, anyhow, bail};
 use runtime_wasm::format::{self, Format};
 use serde_json::{Value, json};
 
-/// The repository's root folder.
+/// The repository's root folder: the checkout the program runs in (the
+/// bench scripts run from the root, `cargo test` from `tests/`), else the
+/// one it was built from. Checkouts share one target folder, and cargo need
+/// not rebuild a binary for another checkout of the same sources.
 pub fn repo() -> PathBuf {
+    let is_root = |dir: &Path| dir.join("tests/src/lib.rs").is_file() && dir.join("models").is_dir();
+    if let Ok(cwd) = std::env::current_dir() {
+        if let Some(root) = cwd.ancestors().take(2).find(|d| is_root(d)) {
+            return root.to_path_buf();
+        }
+    }
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the repository").to_path_buf()
 }
 

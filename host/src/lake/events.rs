@@ -56,7 +56,9 @@ impl Lake {
 /// JSON Lines of objects. Errors name the item or line.
 pub fn parse_events(body: &[u8]) -> std::result::Result<Vec<Vec<u8>>, String> {
     let one = |v: &Value, what: String| -> std::result::Result<Vec<u8>, String> {
-        if v.is_object() {
+        if v.as_object().is_some_and(|o| o.is_empty()) {
+            Err(format!("{what}: the event has no fields"))
+        } else if v.is_object() {
             serde_json::to_vec(v).map_err(|e| e.to_string())
         } else {
             Err(format!("{what}: an event must be a JSON object, not {}", kind(v)))
