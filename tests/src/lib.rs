@@ -20,10 +20,10 @@ use serde_json::{Value, json};
 /// not rebuild a binary for another checkout of the same sources.
 pub fn repo() -> PathBuf {
     let is_root = |dir: &Path| dir.join("tests/src/lib.rs").is_file() && dir.join("models").is_dir();
-    if let Ok(cwd) = std::env::current_dir() {
-        if let Some(root) = cwd.ancestors().take(2).find(|d| is_root(d)) {
-            return root.to_path_buf();
-        }
+    if let Ok(cwd) = std::env::current_dir()
+        && let Some(root) = cwd.ancestors().take(2).find(|d| is_root(d))
+    {
+        return root.to_path_buf();
     }
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the repository").to_path_buf()
 }
