@@ -102,6 +102,10 @@ async fn registry_journey(s: &Server) {
     assert_eq!(list["models"][0]["versions"], json!([1, 2]));
     assert_eq!(list["models"][0]["aliases"], json!({ "prod": 2 }));
     assert_eq!(list["models"][1]["task"], "classification");
+    // One model is what the list says of it.
+    let (st, one) = json_of(c.get(s.at("/models/iris")).bearer_auth(&maker).send().await.unwrap()).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(one, list["models"][1]);
 
     // Download with ETag; a matching If-None-Match is a 304.
     let r = c.get(s.at("/models/car-price/versions/1/model.onnx")).bearer_auth(&maker).send().await.unwrap();

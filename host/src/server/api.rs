@@ -74,21 +74,9 @@ pub async fn list_models(State(state): State<AppState>, headers: HeaderMap) -> A
         if !caller.can_read(&name) {
             continue;
         }
-        let Some(entry) = state.models.registry.entry(&name).await? else { continue };
-        let Some(latest) = entry.latest else { continue };
-        let summary = match state.models.get(&name, &VersionRef::Number(latest)).await {
-            Ok(l) => json!({
-                "description": l.manifest.description,
-                "task": l.manifest.task,
-                "metrics": l.manifest.metrics,
-            }),
-            Err(e) => json!({ "error": e.message }),
-        };
-        let mut item = json!({ "name": name, "latest": latest, "versions": entry.versions, "aliases": entry.aliases });
-        if let (Value::Object(item), Value::Object(summary)) = (&mut item, summary) {
-            item.extend(summary);
+        if let Some(entry) = state.models.registry.entry(&name).await? {
+            out.extend(model_item(&state, &name, entry).await);
         }
-        out.push(item);
     }
     Ok(Json(json!({ "models": out })))
 }
@@ -101,9 +89,32 @@ pub async fn get_model(
     let caller = state.auth.caller(&headers).await?;
     check_name("model", &name)?;
     caller.read(&name)?;
-    let entry = state.models.registry.entry(&name).await?.filter(|e| e.latest.is_some());
-    let entry = entry.ok_or_else(|| ApiError::not_found(format!("there is no model {name:?}")))?;
-    Ok(Json(serde_json::to_value(entry).map_err(ApiError::internal)?))
+    let entry = state.models.registry.entry(&name).await?;
+    let item = match entry {
+        Some(entry) => model_item(&state, &name, entry).await,
+        None => None,
+    };
+    item.map(Json).ok_or_else(|| ApiError::not_found(format!("there is no model {name:?}")))
+}
+
+/// A model as listed: its versions and aliases, and its latest version's
+/// description, task and metrics (or why that version does not load).
+/// `None` when no version is left.
+async fn model_item(state: &AppState, name: &str, entry: super::registry::ModelEntry) -> Option<Value> {
+    let latest = entry.latest?;
+    let summary = match state.models.get(name, &VersionRef::Number(latest)).await {
+        Ok(l) => json!({
+            "description": l.manifest.description,
+            "task": l.manifest.task,
+            "metrics": l.manifest.metrics,
+        }),
+        Err(e) => json!({ "error": e.message }),
+    };
+    let mut item = json!({ "name": name, "latest": latest, "versions": entry.versions, "aliases": entry.aliases });
+    if let (Value::Object(item), Value::Object(summary)) = (&mut item, summary) {
+        item.extend(summary);
+    }
+    Some(item)
 }
 
 #[derive(Deserialize)]
