@@ -294,7 +294,7 @@ async fn open_inference_protocol_v2() {
             json!({ "name": name, "datatype": i["datatype"], "shape": [data.len()], "data": data })
         })
         .collect();
-    let req = json!({ "id": "r1", "inputs": inputs });
+    let req = json!({ "id": "r1", "inputs": &inputs });
     let (st, out) =
         json_of(c.post(s.at("/v2/models/iris/infer")).bearer_auth(&maker).json(&req).send().await.unwrap()).await;
     assert_eq!(st, StatusCode::OK, "{out}");
@@ -330,6 +330,14 @@ async fn open_inference_protocol_v2() {
         json_of(c.post(s.at("/v2/models/iris/infer")).bearer_auth(&maker).json(&bad).send().await.unwrap()).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     assert!(err["error"]["message"].as_str().unwrap().contains("shape [3]"), "{err}");
+    // So is a request of no tensors, or of one field twice.
+    let twice = json!({ "inputs": [inputs[0], inputs[0]] });
+    for (bad, needle) in [(json!({ "inputs": [] }), "no inputs"), (twice, "given twice")] {
+        let (st, err) =
+            json_of(c.post(s.at("/v2/models/iris/infer")).bearer_auth(&maker).json(&bad).send().await.unwrap()).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(err["error"]["message"].as_str().unwrap().contains(needle), "{err}");
+    }
 }
 
 #[tokio::test]

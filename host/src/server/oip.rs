@@ -150,9 +150,15 @@ async fn infer_at(
     let (_, l) = readable_model(&s, &h, &name, version.as_deref()).await?;
     let req: InferRequest = json_body(&h, body, s.config.max_body_bytes).await?;
     let bad = |m: String| ApiError::bad_request("invalid_infer_request", m);
+    if req.inputs.is_empty() {
+        return Err(bad("the request has no inputs: send one tensor per field with shape [rows]".into()));
+    }
     let mut columns = Vec::new();
     let mut rows: Option<usize> = None;
     for t in &req.inputs {
+        if columns.iter().any(|(n, _)| *n == t.name) {
+            return Err(bad(format!("input `{}` is given twice", t.name)));
+        }
         let mut data = Vec::new();
         flatten(&t.data, &mut data);
         let n = t.shape.first().copied().unwrap_or(0);
