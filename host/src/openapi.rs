@@ -1034,7 +1034,7 @@ fn server_routes(doc: &mut Doc) {
             "error": { "type": "string", "description": "Why the job failed." },
             "input_format": { "type": "string", "enum": ["csv", "jsonl", "parquet"] },
             "output_format": { "type": "string", "enum": ["csv", "jsonl", "parquet"] },
-            "engine": { "type": "string", "description": "onnxruntime, or runtime when ONNX Runtime is not configured." },
+            "engine": { "type": "string", "description": "onnxruntime, or runtime when ONNX Runtime is not installed." },
             "attempts": { "type": "integer", "description": "Runs started (a job whose server stopped is run again)." },
             "created": { "type": "integer", "description": "Unix time, seconds." },
             "updated": { "type": "integer", "description": "Unix time, seconds." },

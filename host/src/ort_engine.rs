@@ -19,13 +19,29 @@ use runtime_wasm::interface::{Data, NamedTensor, Prediction};
 
 static ENVIRONMENT: OnceLock<std::result::Result<ort::environment::Environment, String>> = OnceLock::new();
 
-/// Where ONNX Runtime's library is expected.
+/// The ONNX Runtime release `scripts/setup.sh` installs (`ORT_VERSION` in
+/// `scripts/env.sh`; a test keeps the two equal).
+pub const ORT_VERSION: &str = "1.31.1";
+
+/// Where ONNX Runtime's library is expected: `ORT_DYLIB_PATH`, else where
+/// `scripts/setup.sh` puts it (`$CITIZEN_CACHE`, by default
+/// `~/.cache/citizen`), so the CLI finds it without the environment script.
 pub fn dylib_path() -> Result<PathBuf> {
-    let path = std::env::var_os("ORT_DYLIB_PATH").map(PathBuf::from).ok_or_else(|| {
-        anyhow!(
-            "ONNX Runtime is not configured: set ORT_DYLIB_PATH to libonnxruntime.so (scripts/setup.sh installs it)"
-        )
-    })?;
+    let path = match std::env::var_os("ORT_DYLIB_PATH") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let cache = std::env::var_os("CITIZEN_CACHE")
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/citizen")));
+            let installed = cache.map(|c| c.join(format!("onnxruntime-{ORT_VERSION}/libonnxruntime.so.{ORT_VERSION}")));
+            match installed {
+                Some(p) if p.is_file() => p,
+                _ => bail!(
+                    "ONNX Runtime is not installed: run scripts/setup.sh, or set ORT_DYLIB_PATH to libonnxruntime.so"
+                ),
+            }
+        }
+    };
     if !path.is_file() {
         bail!("ONNX Runtime library not found at {} (ORT_DYLIB_PATH); run scripts/setup.sh", path.display());
     }
@@ -117,4 +133,15 @@ fn extract(name: &str, v: &DynValue) -> Result<NamedTensor> {
         bail!("output `{name}` is of a type citizen cannot read ({:?})", v.dtype());
     };
     Ok(NamedTensor { name: name.to_string(), shape, data })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The library the CLI looks for is the one the set-up script installs.
+    #[test]
+    fn the_expected_release_is_the_one_set_up() {
+        let env = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/env.sh")).unwrap();
+        let line = env.lines().find_map(|l| l.strip_prefix("export ORT_VERSION=")).expect("env.sh sets ORT_VERSION");
+        assert_eq!(line.trim(), super::ORT_VERSION);
+    }
 }

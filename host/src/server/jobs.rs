@@ -76,7 +76,7 @@ pub struct JobRecord {
     pub state: JobState,
     pub input_format: String,
     pub output_format: String,
-    /// `onnxruntime`, or `runtime` when ONNX Runtime is not configured.
+    /// `onnxruntime`, or `runtime` when ONNX Runtime is not installed.
     #[serde(default)]
     pub engine: Option<String>,
     pub rows_done: u64,
