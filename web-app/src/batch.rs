@@ -125,15 +125,13 @@ impl LocalBatch {
     /// Reads, validates, predicts and writes up to `max_rows` rows.
     pub fn step(&mut self, max_rows: usize) -> Result<(), Error> {
         let columns = self.reader.columns().to_vec();
-        let mut table = Table::new(columns.clone());
         let mut records = Vec::new();
         let mut numbers = Vec::new();
         let mut record = csv::StringRecord::new();
         while records.len() < max_rows.max(1) {
             match self.reader.read_record(&mut record).map_err(Error::Input)? {
                 CsvRecord::Row => {
-                    table.push_csv_record(&record);
-                    records.push(record.clone());
+                    records.push(std::mem::take(&mut record));
                     numbers.push(self.next_row);
                 }
                 CsvRecord::Bad(reason) => {
@@ -148,16 +146,17 @@ impl LocalBatch {
             self.next_row += 1;
         }
         let iface = self.model.interface();
-        let inputs = match iface.prepare(&table) {
+        // The records are encoded from their text; made cells only to be
+        // screened row by row when the chunk has bad rows.
+        let inputs = match iface.prepare_csv(&columns, &records) {
             Ok(inputs) => inputs,
             Err(Error::Input(whole)) => {
-                let (keep, found) = iface.screen(&table, whole)?;
+                let (keep, found) = iface.screen(&Table::from_csv_records(columns.clone(), &records), whole)?;
                 self.problems.extend(found.into_iter().map(|e| RowError { row: numbers[e.row - 1], ..e }));
                 let mut it = keep.iter();
                 records.retain(|_| *it.next().unwrap_or(&false));
                 self.rows_failed += (keep.len() - records.len()) as u64;
-                table = Table::from_csv_records(columns.clone(), &records);
-                iface.prepare(&table)?
+                iface.prepare_csv(&columns, &records)?
             }
             Err(e) => return Err(e),
         };
