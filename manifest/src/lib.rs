@@ -19,7 +19,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use table::{Cell, CsvRecord, CsvRows, JsonColumns, JsonInput, Table, parse_number, plain_csv_line};
+pub use table::{Cell, CsvRecord, CsvRows, JsonColumns, JsonInput, Table, csv_line, parse_number};
 
 /// Key of the manifest entry in the ONNX model's `metadata_props`.
 pub const METADATA_KEY: &str = "citizen.manifest";

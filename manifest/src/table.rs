@@ -559,20 +559,27 @@ impl<R: std::io::Read> std::io::Read for Kept<R> {
     }
 }
 
-/// The line of a CSV record as written, when writing the record's fields
-/// back gives those very bytes: `span` is the input from the offset before
-/// the record was read to the offset after (blank lines before it and its
-/// line end included). `None` when the line has quotes or a carriage
-/// return, or is not the fields joined by commas.
-pub fn plain_csv_line<'a>(span: &'a [u8], record: &csv::StringRecord) -> Option<&'a [u8]> {
-    let start = span.iter().position(|&b| b != b'\n')?;
-    let end = span.iter().rposition(|&b| b != b'\n')? + 1;
-    let line = &span[start..end];
-    if line.iter().any(|&b| b == b'"' || b == b'\r') {
-        return None;
-    }
+/// The line of a CSV record as written, without the blank lines before it
+/// and its line end: the line the outputs are appended to as more fields.
+/// `span` is the input from the offset before the record was read to the
+/// offset after ([`CsvRows::bytes_read`]). `None` when the line cannot be
+/// that record's: unquoted but not its fields joined by commas, or with
+/// quotes that do not pair (a quoted field left open at the end of the file,
+/// which a field appended after it would land in).
+pub fn csv_line<'a>(span: &'a [u8], record: &csv::StringRecord) -> Option<&'a [u8]> {
+    let start = span.iter().position(|&b| b != b'\n' && b != b'\r')?;
+    let line = &span[start..];
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
     let fields = record.as_byte_record();
-    (line.len() == fields.as_slice().len() + fields.len().saturating_sub(1)).then_some(line)
+    let joined = fields.as_slice().len() + fields.len().saturating_sub(1);
+    let quotes = line.iter().filter(|&&b| b == b'"').count();
+    let whole = if quotes == 0 {
+        line.len() == joined && !line.contains(&b'\r')
+    } else {
+        quotes % 2 == 0 && line.len() >= joined
+    };
+    whole.then_some(line)
 }
 
 /// A reader that drops a leading UTF-8 byte-order mark.

@@ -302,13 +302,17 @@ mod drift {
 }
 
 #[test]
-fn plain_csv_lines_are_the_fields_joined_by_commas() {
+fn a_csv_line_is_the_record_as_written_without_its_line_end() {
     let rec = |fields: &[&str]| csv::StringRecord::from(fields.to_vec());
-    let line = |span: &'static [u8], fields: &[&str]| crate::plain_csv_line(span, &rec(fields));
+    let line = |span: &'static [u8], fields: &[&str]| crate::csv_line(span, &rec(fields));
     assert_eq!(line(b"a,b,\n", &["a", "b", ""]), Some(&b"a,b,"[..]));
-    assert_eq!(line(b"\n\na,b", &["a", "b"]), Some(&b"a,b"[..]), "blank lines before, no line end");
-    assert_eq!(line(b"a,b\r\n", &["a", "b"]), None, "a carriage return");
-    assert_eq!(line(b"\"a\",b\n", &["a", "b"]), None, "quotes");
+    assert_eq!(line(b"\n\r\na,b", &["a", "b"]), Some(&b"a,b"[..]), "blank lines before, no line end");
+    assert_eq!(line(b"a,b\r\n", &["a", "b"]), Some(&b"a,b"[..]), "a CRLF line end");
+    assert_eq!(line(b"a,b\r", &["a", "b"]), Some(&b"a,b"[..]), "a CR line end");
+    assert_eq!(line(b"\"a\",b\n", &["a", "b"]), Some(&b"\"a\",b"[..]), "quotes kept");
+    let multi = b"\"x, \"\"y\"\"\r\nz\",1\r\n";
+    assert_eq!(line(multi, &["x, \"y\"\r\nz", "1"]), Some(&multi[..multi.len() - 2]), "a field over two lines");
+    assert_eq!(line(b"\"a,b", &["a,b"]), None, "a quote left open at the end of the file");
     assert_eq!(line(b"a,b,c\n", &["a", "b"]), None, "not these fields");
     assert_eq!(line(b"\n\n", &[""]), None);
 }

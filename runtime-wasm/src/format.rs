@@ -103,18 +103,16 @@ pub fn predict_file(model: &Model, input: &[u8], from: Format, to: Format) -> Re
 const CSV_CHUNK_ROWS: usize = 2048;
 
 /// CSV to CSV in chunks of records, encoded from their text
-/// ([`crate::Interface::prepare_csv`]), each written back as read with the
-/// outputs appended. The same bytes and the same errors as reading the file
-/// whole (rows are predicted independently; row errors are gathered from
+/// ([`crate::Interface::prepare_csv`]), each written back as written with
+/// the outputs appended ([`CsvOut::line_row`]). The same errors as reading
+/// the file whole (rows are predicted independently; row errors are gathered from
 /// every chunk, numbered in the file, at most 1,000 as `Table`'s encoder
 /// keeps), with memory that follows the chunk, not the file, and without a
 /// cell made of every field.
 fn predict_csv(model: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
-    let mut rows = manifest::CsvRows::new(input).map_err(Error::Input)?;
+    let mut rows = SpannedRows::new(input)?;
     let columns = rows.columns().to_vec();
     let mut records: Vec<csv::StringRecord> = Vec::new();
-    // Each record's bytes in `input` (the reader's offsets skip a byte-order mark).
-    let bom = if input.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
     let mut out: Option<CsvOut<Vec<u8>>> = None;
     let mut problems: Vec<manifest::RowError> = Vec::new();
@@ -127,13 +125,9 @@ fn predict_csv(model: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
                 records.push(csv::StringRecord::new());
                 spans.push(0..0);
             }
-            let start = rows.bytes_read() as usize + bom;
-            match rows.read_record(&mut records[n]).map_err(Error::Input)? {
-                manifest::CsvRecord::Row => {
-                    spans[n] = start..rows.bytes_read() as usize + bom;
-                }
-                manifest::CsvRecord::Bad(reason) => return Err(Error::Input(manifest::Error::Input(reason))),
-                manifest::CsvRecord::End => {
+            match rows.next(&mut records[n])? {
+                Some(span) => spans[n] = span,
+                None => {
                     end = true;
                     break;
                 }
@@ -159,10 +153,7 @@ fn predict_csv(model: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
                         }
                     };
                     for (r, (record, span)) in records[..n].iter_mut().zip(&spans).enumerate() {
-                        match input.get(span.clone()) {
-                            Some(span) => w.line_row(span, record, &p, r)?,
-                            None => w.csv_row(record, &p, r)?,
-                        }
+                        w.line_row(input.get(span.clone()).unwrap_or_default(), record, &p, r)?;
                     }
                 }
                 Ok(None) => {}
@@ -190,7 +181,8 @@ fn predict_csv(model: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
 ///
 /// The pieces are public ([`rename_outputs`], [`CsvOut`], [`cell_text`],
 /// [`write_json_lines`]) so that a writer
-/// that streams a big file in chunks writes the very same bytes.
+/// that streams a big file in chunks writes the very same bytes. A CSV input
+/// to CSV goes through [`predict_csv`], which copies the rows' lines.
 pub fn write(input: &[u8], from: Format, table: &Table, p: &Prediction, to: Format) -> Result<Vec<u8>, Error> {
     let p = rename_outputs(table.columns(), p);
     let p = p.as_ref();
@@ -234,6 +226,35 @@ fn csv_header(columns: &[String], p: &Prediction) -> Vec<String> {
     header
 }
 
+/// A CSV input's records, each with the range of its bytes in the input.
+struct SpannedRows<'a> {
+    rows: manifest::CsvRows<&'a [u8]>,
+    /// The reader's offsets skip a byte-order mark.
+    bom: usize,
+}
+
+impl<'a> SpannedRows<'a> {
+    fn new(input: &'a [u8]) -> Result<SpannedRows<'a>, Error> {
+        let bom = if input.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        Ok(SpannedRows { rows: manifest::CsvRows::new(input).map_err(Error::Input)?, bom })
+    }
+
+    fn columns(&self) -> &[String] {
+        self.rows.columns()
+    }
+
+    /// Reads the next record and gives its bytes' range; `None` at the end.
+    /// A row that cannot be read is an error.
+    fn next(&mut self, record: &mut csv::StringRecord) -> Result<Option<std::ops::Range<usize>>, Error> {
+        let start = self.rows.bytes_read() as usize + self.bom;
+        match self.rows.read_record(record).map_err(Error::Input)? {
+            manifest::CsvRecord::Row => Ok(Some(start..self.rows.bytes_read() as usize + self.bom)),
+            manifest::CsvRecord::Bad(reason) => Err(Error::Input(manifest::Error::Input(reason))),
+            manifest::CsvRecord::End => Ok(None),
+        }
+    }
+}
+
 /// The CSV writer of every output: the csv crate's defaults (comma, quotes
 /// only where needed, `\n` line ends).
 pub fn csv_writer<W: std::io::Write>(w: W) -> csv::Writer<W> {
@@ -243,10 +264,12 @@ pub fn csv_writer<W: std::io::Write>(w: W) -> csv::Writer<W> {
 /// Writes CSV output rows: the input fields, then a row of the prediction.
 /// Holds its buffers, so a writer of many rows allocates nothing per row.
 ///
-/// A row whose input line can be copied as it is ([`CsvOut::line_row`]) is
-/// written straight to the output; any other row is formatted by the csv
-/// crate's writer into a buffer that goes out before the next direct write
-/// (or once it holds 64 KiB), so the bytes are the same either way.
+/// A row of a CSV input is its line as written ([`CsvOut::line_row`]),
+/// copied straight to the output: the input's rows come back as the user
+/// wrote them (quotes and number formats kept, line ends made `\n`), with
+/// the outputs appended. Other rows (the header, rows of JSON or Parquet
+/// input) are formatted by the csv crate's writer into a buffer that goes
+/// out before the next direct write (or once it holds 64 KiB).
 pub struct CsvOut<W: std::io::Write> {
     out: W,
     csv: csv::Writer<Vec<u8>>,
@@ -316,10 +339,11 @@ impl<W: std::io::Write> CsvOut<W> {
         self.written()
     }
 
-    /// [`CsvOut::csv_row`] given the record's bytes as read as well (`span`,
-    /// see [`manifest::plain_csv_line`]): when the line needs no quoting
-    /// and neither do the outputs, the line itself is copied, with the
-    /// outputs after it. The same bytes, without formatting every field.
+    /// Writes one row of a CSV input given as read: the record's line
+    /// (`span`, see [`manifest::csv_line`]) copied as written, its line end
+    /// made `\n`, then row `r` of the prediction, each output after a comma
+    /// (quoted when it needs to be). A line that cannot be copied is written
+    /// as [`CsvOut::csv_row`] writes it.
     pub fn line_row(
         &mut self,
         span: &[u8],
@@ -327,16 +351,13 @@ impl<W: std::io::Write> CsvOut<W> {
         p: &Prediction,
         r: usize,
     ) -> Result<(), Error> {
-        let Some(line) = manifest::plain_csv_line(span, record) else { return self.csv_row(record, p, r) };
+        let Some(line) = manifest::csv_line(span, record) else { return self.csv_row(record, p, r) };
         self.tail.clear();
         for c in &p.columns {
             self.text.clear();
             c.values.push_text(r, &mut self.text);
-            if self.text.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
-                return self.csv_row(record, p, r);
-            }
             self.tail.push(b',');
-            self.tail.extend_from_slice(self.text.as_bytes());
+            push_field(&mut self.tail, self.text.as_bytes());
         }
         self.tail.push(b'\n');
         self.drain()?;
@@ -376,6 +397,23 @@ impl<W: std::io::Write> CsvOut<W> {
         self.drain()?;
         Ok(self.out)
     }
+}
+
+/// A CSV field as the csv crate's writer writes it next to others: quoted
+/// (its quotes doubled) when it holds a comma, a quote or a line break.
+fn push_field(out: &mut Vec<u8>, field: &[u8]) {
+    if !field.iter().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
+        out.extend_from_slice(field);
+        return;
+    }
+    out.push(b'"');
+    for &b in field {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
 }
 
 fn write_error(e: impl std::fmt::Display) -> Error {
@@ -430,12 +468,13 @@ fn write_csv(input: &[u8], from: Format, table: &Table, p: &Prediction) -> Resul
     let mut w = CsvOut::new(Vec::new());
     w.header(table.columns(), p)?;
     if from == Format::Csv {
-        // Input cells are written back exactly as they were read.
-        let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(input);
-        for (r, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| Error::Input(manifest::Error::Input(e.to_string())))?;
-            w.row(&record, p, r)?;
+        // Input rows are written back as written.
+        let mut rows = SpannedRows::new(input)?;
+        let mut record = csv::StringRecord::new();
+        let mut r = 0;
+        while let Some(span) = rows.next(&mut record)? {
+            w.line_row(input.get(span).unwrap_or_default(), &mut record, p, r)?;
+            r += 1;
         }
     } else {
         for (r, row) in table.rows().enumerate() {
@@ -484,6 +523,40 @@ mod tests {
                 assert_eq!(chunked, whole(&m, input.as_bytes()).unwrap(), "{file}, {rows} rows");
                 assert_eq!(chunked.iter().filter(|&&b| b == b'\n').count(), rows + 1);
             }
+        }
+    }
+
+    /// A CSV's rows come back as written, line ends made `\n`, with the
+    /// outputs after them; a reader reads them as the input's fields.
+    #[test]
+    fn csv_rows_come_back_as_written_with_the_outputs_appended() {
+        let m = model("iris-species.onnx");
+        let rows = [
+            "\"1\",5.1,3.5,1.4,0.2,\"set\r\nosa\"",
+            "\"2\",  4.9 ,3,1.40,0.2,\"a \"\"b\"\", c\"",
+            "3,6.3,3.3,6,2.5,virginica",
+        ];
+        let input = format!(
+            "\u{feff}\"\",\"Sepal.Length\",Sepal.Width,Petal.Length,Petal.Width,Species\r\n{}\r\n\r\n{}\r\n{}",
+            rows[0], rows[1], rows[2]
+        );
+        for out in [
+            predict_file(&m, input.as_bytes(), Format::Csv, Format::Csv).unwrap(),
+            whole(&m, input.as_bytes()).unwrap(),
+        ] {
+            let out = String::from_utf8(out).unwrap();
+            let body = out.split_once('\n').unwrap().1;
+            let mut at = body;
+            for row in rows {
+                assert!(at.starts_with(&format!("{row},")), "{row:?} in {out:?}");
+                at = at.split_at(row.len()).1.split_once('\n').unwrap().1;
+            }
+            let read: Vec<csv::StringRecord> =
+                csv::Reader::from_reader(out.as_bytes()).records().map(|r| r.unwrap()).collect();
+            assert_eq!(read.len(), 3);
+            assert_eq!(&read[0][5], "set\r\nosa");
+            assert_eq!((&read[1][1], &read[1][5]), ("  4.9 ", "a \"b\", c"));
+            assert!(["setosa", "versicolor", "virginica"].contains(&&read[2][6]), "{:?}", read[2]);
         }
     }
 

@@ -84,7 +84,7 @@ impl LocalBatch {
     /// Reads the header; a CSV without one is an error.
     pub fn new(model: Model, csv: Vec<u8>) -> Result<LocalBatch, Error> {
         let bytes_total = csv.len() as u64;
-        let reader = CsvRows::new(Cursor::new(csv)).map_err(Error::Input)?;
+        let reader = CsvRows::keeping_lines(Cursor::new(csv)).map_err(Error::Input)?;
         check_columns(&model, reader.columns())?;
         let mut out = CsvOut::new(Vec::new());
         let empty = model.interface().finish(0, vec![])?;
@@ -127,11 +127,17 @@ impl LocalBatch {
         let columns = self.reader.columns().to_vec();
         let mut records = Vec::new();
         let mut numbers = Vec::new();
+        // Each record's bytes, from the first record's start: rows are
+        // written back as written (CsvOut::line_row).
+        let first = self.reader.bytes_read();
+        let mut spans = Vec::new();
         let mut record = csv::StringRecord::new();
         while records.len() < max_rows.max(1) {
+            let start = self.reader.bytes_read() - first;
             match self.reader.read_record(&mut record).map_err(Error::Input)? {
                 CsvRecord::Row => {
                     records.push(std::mem::take(&mut record));
+                    spans.push(start as usize..(self.reader.bytes_read() - first) as usize);
                     numbers.push(self.next_row);
                 }
                 CsvRecord::Bad(reason) => {
@@ -155,20 +161,24 @@ impl LocalBatch {
                 self.problems.extend(found.into_iter().map(|e| RowError { row: numbers[e.row - 1], ..e }));
                 let mut it = keep.iter();
                 records.retain(|_| *it.next().unwrap_or(&false));
+                let mut it = keep.iter();
+                spans.retain(|_| *it.next().unwrap_or(&false));
                 self.rows_failed += (keep.len() - records.len()) as u64;
                 iface.prepare_csv(&columns, &records)?
             }
             Err(e) => return Err(e),
         };
-        if records.is_empty() {
-            return Ok(());
+        let last = self.reader.bytes_read();
+        if !records.is_empty() {
+            let p = iface.finish(records.len(), self.model.run(inputs)?)?;
+            let p = rename_outputs(&columns, &p);
+            let lines = self.reader.kept(first, last).unwrap_or_default();
+            for (r, (record, span)) in records.iter_mut().zip(spans).enumerate() {
+                self.out.line_row(lines.get(span).unwrap_or_default(), record, &p, r)?;
+            }
+            self.rows_done += records.len() as u64;
         }
-        let p = iface.finish(records.len(), self.model.run(inputs)?)?;
-        let p = rename_outputs(&columns, &p);
-        for (r, record) in records.iter_mut().enumerate() {
-            self.out.csv_row(record, &p, r)?;
-        }
-        self.rows_done += records.len() as u64;
+        self.reader.forget_before(last);
         Ok(())
     }
 
@@ -259,6 +269,7 @@ mod tests {
         assert!(s.problems[1].reason.contains("field"), "{}", s.problems[1].reason);
         let out = String::from_utf8(s.csv).unwrap();
         assert_eq!(out.lines().count(), 92);
+        assert!(out.lines().nth(1).unwrap().starts_with(&format!("{},", lines[1])), "rows come back as written");
         let errors = String::from_utf8(problems_csv(&s.problems)).unwrap();
         assert!(errors.starts_with("row,field,reason\n3,Horsepower,"), "{errors}");
     }
