@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Cell, Field, FieldKind, Manifest, Table, parse_bool};
+use crate::{Cell, Field, FieldKind, Manifest, Table};
 
 /// PSI above which a field has drifted.
 pub const DRIFT_PSI: f64 = 0.25;
@@ -88,19 +88,11 @@ pub fn profile(field: &Field, cells: &[&Cell]) -> FieldProfile {
 fn category(field: &Field, c: &Cell) -> Option<String> {
     match (&field.kind, c) {
         (_, Cell::Missing) => None,
-        (FieldKind::Boolean, c) => {
-            let b = match c {
-                Cell::Bool(b) => Some(*b),
-                Cell::Text(s) => parse_bool(s),
-                Cell::Number(x) => Some(*x != 0.0),
-                Cell::Missing => None,
-            };
-            Some(match b {
-                Some(true) => "yes".to_string(),
-                Some(false) => "no".to_string(),
-                None => c.to_string(),
-            })
-        }
+        (FieldKind::Boolean, c) => Some(match c.yes_no() {
+            Some(true) => "yes".to_string(),
+            Some(false) => "no".to_string(),
+            None => c.to_string(),
+        }),
         (_, Cell::Text(s)) => Some(s.trim().to_string()),
         (_, c) => Some(c.to_string()),
     }

@@ -595,13 +595,11 @@ fn encode_cell(field: &Field, cell: &Cell) -> Result<Encoded, String> {
                 None => Err(format!("unknown category {:?}; expected one of {}", text, list(categories))),
             }
         }
-        (FieldKind::Boolean, Cell::Bool(b)) => Ok(Encoded::bool(*b)),
-        (FieldKind::Boolean, Cell::Number(x)) if *x == 0.0 || *x == 1.0 => Ok(Encoded::bool(*x == 1.0)),
-        (FieldKind::Boolean, Cell::Text(s)) => match parse_bool(s) {
-            Some(b) => Ok(Encoded::bool(b)),
-            None => Err(format!("expected yes/no (or true/false, 1/0), found {:?}", s)),
+        (FieldKind::Boolean, cell) => match (cell.yes_no(), cell) {
+            (Some(b), _) => Ok(Encoded::bool(b)),
+            (None, Cell::Text(s)) => Err(format!("expected yes/no (or true/false, 1/0), found {:?}", s)),
+            (None, other) => Err(format!("expected yes/no, found {other}")),
         },
-        (FieldKind::Boolean, other) => Err(format!("expected yes/no, found {other}")),
         (_, Cell::Missing) => Err("missing value".into()),
     }
 }

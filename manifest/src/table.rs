@@ -19,6 +19,17 @@ impl Cell {
         matches!(self, Cell::Missing)
     }
 
+    /// The cell read as yes/no, as a boolean field reads it: a boolean, 1 or
+    /// 0, or a yes/no word ([`crate::parse_bool`]); `None` for anything else.
+    pub fn yes_no(&self) -> Option<bool> {
+        match self {
+            Cell::Bool(b) => Some(*b),
+            Cell::Number(x) if *x == 0.0 || *x == 1.0 => Some(*x == 1.0),
+            Cell::Text(s) => crate::parse_bool(s),
+            _ => None,
+        }
+    }
+
     /// A JSON value as a cell; `null` is missing. Arrays and objects are kept
     /// as their JSON text so that the error can show them.
     pub fn from_json(v: &serde_json::Value) -> Cell {

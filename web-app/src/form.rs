@@ -80,12 +80,7 @@ impl FormField {
     pub fn initial_entry(&self) -> Entered {
         match (&self.control, &self.initial) {
             // A typical value from the golden cases is as the data wrote it: "Yes", 1.
-            (Control::Toggle, v) => Entered::Checked(match v {
-                Value::Bool(b) => *b,
-                Value::String(s) => manifest::parse_bool(s).unwrap_or(false),
-                Value::Number(n) => n.as_f64() == Some(1.0),
-                _ => false,
-            }),
+            (Control::Toggle, v) => Entered::Checked(manifest::Cell::from_json(v).yes_no().unwrap_or(false)),
             (_, Value::String(s)) => Entered::Text(s.clone()),
             (_, Value::Null) => Entered::Text(String::new()),
             (_, Value::Number(n)) => Entered::Text(n.as_f64().map(text::plain).unwrap_or_else(|| n.to_string())),
