@@ -570,27 +570,31 @@ impl<R: std::io::Read> std::io::Read for Kept<R> {
     }
 }
 
-/// The line of a CSV record as written, without the blank lines before it
-/// and its line end: the line the outputs are appended to as more fields.
+/// Where in `span` the line of a CSV record is, as written, without the
+/// blank lines before it and its line end: the line the outputs are
+/// appended to as more fields.
 /// `span` is the input from the offset before the record was read to the
 /// offset after ([`CsvRows::bytes_read`]). `None` when the line cannot be
-/// that record's: unquoted but not its fields joined by commas, or with
-/// quotes that do not pair (a quoted field left open at the end of the file,
-/// which a field appended after it would land in).
-pub fn csv_line<'a>(span: &'a [u8], record: &csv::StringRecord) -> Option<&'a [u8]> {
+/// that record's: unquoted but not its fields joined by commas, shorter
+/// than they are, or a last line whose quotes do not pair (a quoted field
+/// left open at the end of the file, which an appended field would land
+/// in). A line that ends in a line end ended outside quotes: its quotes are
+/// not counted.
+pub fn csv_line(span: &[u8], record: &csv::StringRecord) -> Option<std::ops::Range<usize>> {
     let start = span.iter().position(|&b| b != b'\n' && b != b'\r')?;
     let line = &span[start..];
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let unended = line.strip_suffix(b"\n").unwrap_or(line);
+    let unended = unended.strip_suffix(b"\r").unwrap_or(unended);
+    let ended = unended.len() < line.len();
+    let line = unended;
     let fields = record.as_byte_record();
     let joined = fields.as_slice().len() + fields.len().saturating_sub(1);
-    let quotes = line.iter().filter(|&&b| b == b'"').count();
-    let whole = if quotes == 0 {
-        line.len() == joined && !line.contains(&b'\r')
+    let whole = if line.contains(&b'"') {
+        line.len() >= joined && (ended || line.iter().filter(|&&b| b == b'"').count() % 2 == 0)
     } else {
-        quotes % 2 == 0 && line.len() >= joined
+        line.len() == joined
     };
-    whole.then_some(line)
+    whole.then_some(start..start + line.len())
 }
 
 /// A reader that drops a leading UTF-8 byte-order mark.

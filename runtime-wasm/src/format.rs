@@ -351,7 +351,14 @@ impl<W: std::io::Write> CsvOut<W> {
         p: &Prediction,
         r: usize,
     ) -> Result<(), Error> {
-        let Some(line) = manifest::csv_line(span, record) else { return self.csv_row(record, p, r) };
+        match manifest::csv_line(span, record).and_then(|l| span.get(l)) {
+            Some(line) => self.copied_row(line, p, r),
+            None => self.csv_row(record, p, r),
+        }
+    }
+
+    /// [`CsvOut::line_row`] given the line [`manifest::csv_line`] found.
+    pub fn copied_row(&mut self, line: &[u8], p: &Prediction, r: usize) -> Result<(), Error> {
         self.tail.clear();
         for c in &p.columns {
             self.text.clear();

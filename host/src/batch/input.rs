@@ -54,8 +54,9 @@ pub(super) struct CsvLines {
     pub records: Vec<StringRecord>,
     /// The input from the chunk's first record to its last.
     pub bytes: Vec<u8>,
-    /// Each record's bytes in `bytes`.
-    pub spans: Vec<std::ops::Range<usize>>,
+    /// Each record's line in `bytes` ([`manifest::csv_line`]), found while
+    /// the record is at hand; `None` when it is not to be copied.
+    pub lines: Vec<Option<std::ops::Range<usize>>>,
 }
 
 /// Rows read from the input, in order.
@@ -88,7 +89,7 @@ impl Chunk {
                 let mut it = keep.iter();
                 lines.records.retain(|_| *it.next().unwrap_or(&false));
                 let mut it = keep.iter();
-                lines.spans.retain(|_| *it.next().unwrap_or(&false));
+                lines.lines.retain(|_| *it.next().unwrap_or(&false));
             }
             Raw::Cells => {}
             Raw::Arrow(batch) => {
@@ -182,8 +183,8 @@ impl Reader {
                 if *done {
                     return Ok(None);
                 }
-                let CsvLines { mut records, mut bytes, mut spans } = recycled.try_recv().unwrap_or_default();
-                spans.clear();
+                let CsvLines { mut records, mut bytes, mut lines } = recycled.try_recv().unwrap_or_default();
+                lines.clear();
                 let first = rows.bytes_read();
                 let mut numbers = Vec::with_capacity(max_rows);
                 let mut unreadable = Vec::new();
@@ -196,7 +197,10 @@ impl Reader {
                     let start = rows.bytes_read() - first;
                     match rows.read_record(&mut records[used])? {
                         CsvRecord::Row => {
-                            spans.push(start as usize..(rows.bytes_read() - first) as usize);
+                            let end = rows.bytes_read() - first;
+                            let span = rows.kept(first + start, first + end).unwrap_or_default();
+                            let at = start as usize;
+                            lines.push(manifest::csv_line(span, &records[used]).map(|l| at + l.start..at + l.end));
                             numbers.push(row);
                             used += 1;
                         }
@@ -214,13 +218,13 @@ impl Reader {
                 bytes.extend_from_slice(rows.kept(first, last).unwrap_or_default());
                 rows.forget_before(last);
                 if bytes.len() as u64 != last - first {
-                    spans.clear(); // not kept: every record goes through the csv writer
+                    lines.clear(); // not kept: every record goes through the csv writer
                 }
                 if *done && used == 0 && unreadable.is_empty() {
                     return Ok(None);
                 }
                 let bytes_done = if *done { u64::MAX } else { rows.bytes_read() };
-                let raw = Raw::Csv(CsvLines { records, bytes, spans });
+                let raw = Raw::Csv(CsvLines { records, bytes, lines });
                 let table = Table::new(rows.columns().to_vec());
                 Ok(Some(Chunk { rows: numbers, table, raw, unreadable, bytes_done }))
             }

@@ -79,11 +79,14 @@ impl Writer {
         match &mut self.out {
             Out::Csv(w) => match &mut chunk.raw {
                 Raw::Csv(lines) => {
-                    let CsvLines { records, bytes, spans } = lines;
+                    let CsvLines { records, bytes, lines } = lines;
                     for (r, record) in records.iter_mut().enumerate() {
-                        // Without its bytes a record goes through the csv writer.
-                        let span = spans.get(r).and_then(|s| bytes.get(s.clone())).unwrap_or_default();
-                        w.line_row(span, record, p, r).with_context(cannot)?;
+                        // A record without its line goes through the csv writer.
+                        match lines.get(r).cloned().flatten().and_then(|l| bytes.get(l)) {
+                            Some(line) => w.copied_row(line, p, r),
+                            None => w.csv_row(record, p, r),
+                        }
+                        .with_context(cannot)?;
                     }
                 }
                 Raw::Cells | Raw::Arrow(_) => {
