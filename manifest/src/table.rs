@@ -542,6 +542,21 @@ impl<R: std::io::Read> CsvRows<R> {
         kept.bytes.get(from..to)
     }
 
+    /// Hands over the kept bytes before offset `offset` (from the first
+    /// byte still kept), and keeps what follows in `spare`, emptied first:
+    /// [`CsvRows::forget_before`] for a caller that wants the bytes, without
+    /// copying them.
+    pub fn take_kept(&mut self, offset: u64, mut spare: Vec<u8>) -> Vec<u8> {
+        let kept = self.reader.get_mut();
+        let n = usize::try_from(offset.saturating_sub(kept.start)).unwrap_or(usize::MAX).min(kept.bytes.len());
+        spare.clear();
+        spare.extend_from_slice(&kept.bytes[n..]);
+        let mut taken = std::mem::replace(&mut kept.bytes, spare);
+        taken.truncate(n);
+        kept.start += n as u64;
+        taken
+    }
+
     /// Lets the kept bytes before offset `offset` go.
     pub fn forget_before(&mut self, offset: u64) {
         let kept = self.reader.get_mut();

@@ -335,6 +335,17 @@ fn a_reader_keeping_lines_gives_each_records_bytes() {
     let end = rows.bytes_read();
     rows.forget_before(end);
     assert_eq!(rows.kept(0, end), None, "forgotten");
+    // Taking the bytes read is forgetting them, with the bytes in hand.
+    let mut rows = crate::CsvRows::keeping_lines(text.as_bytes()).unwrap();
+    let first = rows.bytes_read();
+    rows.forget_before(first);
+    rows.read_record(&mut record).unwrap();
+    rows.read_record(&mut record).unwrap();
+    let last = rows.bytes_read();
+    assert_eq!(rows.take_kept(last, vec![1, 2, 3]), b"1,2\r\n\n\"3\",4\n");
+    assert_eq!(rows.kept(first, last), None, "taken");
+    rows.read_record(&mut record).unwrap();
+    assert_eq!(rows.kept(last, rows.bytes_read()), Some(&b"5,6"[..]), "read on in the spare buffer");
 }
 
 #[test]

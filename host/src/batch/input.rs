@@ -183,7 +183,7 @@ impl Reader {
                 if *done {
                     return Ok(None);
                 }
-                let CsvLines { mut records, mut bytes, mut lines } = recycled.try_recv().unwrap_or_default();
+                let CsvLines { mut records, bytes, mut lines } = recycled.try_recv().unwrap_or_default();
                 lines.clear();
                 let first = rows.bytes_read();
                 let mut numbers = Vec::with_capacity(max_rows);
@@ -214,9 +214,10 @@ impl Reader {
                 }
                 records.truncate(used);
                 let last = rows.bytes_read();
-                bytes.clear();
-                bytes.extend_from_slice(rows.kept(first, last).unwrap_or_default());
-                rows.forget_before(last);
+                // The chunk's bytes change hands, not copied: the reader
+                // goes on in the buffer the writer gave back.
+                rows.forget_before(first);
+                let bytes = rows.take_kept(last, bytes);
                 if bytes.len() as u64 != last - first {
                     lines.clear(); // not kept: every record goes through the csv writer
                 }
