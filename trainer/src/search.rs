@@ -909,7 +909,7 @@ pub fn train(data: &Dataset, opts: &Options, progress: &mut dyn FnMut(Progress))
     // The model file.
     let mut manifest = manifest_for(&opts.name, task, &fields, pre, &classes, &schema.target);
     manifest.description = format!(
-        "Predicts `{}` from {} fields of {} ({}, {} {}).",
+        "Predicts {} from {} fields of {} ({}, {} {}).",
         schema.target,
         fields.len(),
         data.source,
