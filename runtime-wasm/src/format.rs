@@ -103,9 +103,9 @@ pub fn predict_file(model: &Model, input: &[u8], from: Format, to: Format) -> Re
 const CSV_CHUNK_ROWS: usize = 2048;
 
 /// CSV to CSV in chunks of records, encoded from their text
-/// ([`crate::Interface::prepare_csv`]), each written back as written with
-/// the outputs appended ([`CsvOut::line_row`]). The same errors as reading
-/// the file whole (rows are predicted independently; row errors are gathered from
+/// ([`crate::Interface::prepare_csv`]), each record's line copied with the
+/// outputs appended ([`CsvOut::line_row`]). The same bytes and the same
+/// errors as reading the file whole (rows are predicted independently; row errors are gathered from
 /// every chunk, numbered in the file, at most 1,000 as `Table`'s encoder
 /// keeps), with memory that follows the chunk, not the file, and without a
 /// cell made of every field.
@@ -181,8 +181,8 @@ fn predict_csv(model: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
 ///
 /// The pieces are public ([`rename_outputs`], [`CsvOut`], [`cell_text`],
 /// [`write_json_lines`]) so that a writer
-/// that streams a big file in chunks writes the very same bytes. A CSV input
-/// to CSV goes through [`predict_csv`], which copies the rows' lines.
+/// that streams a big file in chunks writes the very same bytes. The rows
+/// of a CSV input are their lines as written ([`CsvOut::line_row`]).
 pub fn write(input: &[u8], from: Format, table: &Table, p: &Prediction, to: Format) -> Result<Vec<u8>, Error> {
     let p = rename_outputs(table.columns(), p);
     let p = p.as_ref();
