@@ -296,23 +296,7 @@ pub fn run_batch(
 /// Fails early when the file lacks a column the model needs for every row.
 fn check_columns(iface: &Interface, columns: &[String]) -> Result<()> {
     match (&iface.inputs, &iface.manifest) {
-        (Inputs::Manifest { .. }, Some(m)) => {
-            let missing: Vec<String> = m
-                .signature
-                .inputs
-                .iter()
-                .filter(|f| f.default.as_ref().is_none_or(|d| d.is_null()))
-                .filter(|f| !columns.contains(&f.name))
-                .map(|f| f.name.clone())
-                .collect();
-            if !missing.is_empty() {
-                bail!(
-                    "the file has no column {}, which the model needs (no default)",
-                    manifest::listing(&missing, 12, |c| format!("`{c}`"))
-                );
-            }
-            Ok(())
-        }
+        (Inputs::Manifest { .. }, Some(m)) => Ok(m.check_columns(columns)?),
         // A plain model's columns are checked by preparing zero rows.
         _ => {
             iface.prepare(&Table::new(columns.to_vec()))?;

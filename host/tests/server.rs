@@ -435,6 +435,13 @@ async fn bad_input_gets_clear_json_errors_and_the_registry_stays_whole() {
         ("/models/iris/predict", "application/json", b"{\"sepal".to_vec(), StatusCode::BAD_REQUEST, "not valid"),
         ("/models/iris/predict", "application/json", b"42".to_vec(), StatusCode::BAD_REQUEST, "object"),
         ("/models/iris/predict", "application/json", b"{}".to_vec(), StatusCode::UNPROCESSABLE_ENTITY, "no fields"),
+        (
+            "/models/iris/predict",
+            "application/json",
+            b"[{\"a\": 1}]".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the rows have none of the model's fields: their columns are `a`",
+        ),
         ("/models/iris/predict", "text/plain", b"{}".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "application/json"),
         ("/models/iris/predict", "application/json", vec![b' '; 2 << 20], StatusCode::PAYLOAD_TOO_LARGE, "limit"),
         ("/models/nope/predict", "application/json", b"{}".to_vec(), StatusCode::NOT_FOUND, "no model \"nope\""),

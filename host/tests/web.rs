@@ -183,7 +183,7 @@ fn the_field_agents_journey_in_headless_chromium() {
     // Bad files: the page says what is wrong.
     let w = &r["wrongHeaders"];
     assert_eq!(w["state"], json!("failed"), "{w}");
-    assert!(w["problems"].as_str().unwrap().contains("no column for"), "{w}");
+    assert!(w["problems"].as_str().unwrap().contains("no column `"), "{w}");
     let b = &r["brokenRows"];
     assert_eq!(b["state"], json!("done"), "{b}");
     assert_eq!(b["problemRows"], json!(2), "{b}");

@@ -385,6 +385,28 @@ impl Manifest {
         self.encoder().encode(table)
     }
 
+    /// Checks a file's columns before its rows are read: every field
+    /// without a default must have a column, and at least one field must
+    /// (a file of none of them would be predicted from defaults alone).
+    pub fn check_columns(&self, columns: &[String]) -> Result<(), Error> {
+        let quoted = |c: &str| format!("`{c}`");
+        let fields = &self.signature.inputs;
+        let missing: Vec<String> = fields
+            .iter()
+            .filter(|f| f.default.as_ref().is_none_or(|d| d.is_null()) && !columns.contains(&f.name))
+            .map(|f| f.name.clone())
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::Input(format!(
+                "the file has no column {}, which the model needs (no default); its columns are {}",
+                listing(&missing, 10, quoted),
+                listing(columns, 10, quoted)
+            )));
+        }
+        let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+        no_field_in(&names, columns, ["the file has", "its columns are"])
+    }
+
     /// The plan [`Manifest::encode`] follows, worked out once: keep it
     /// beside the manifest to encode many tables (a server's requests, a
     /// batch's chunks) without looking fields and categories up each time.
@@ -438,7 +460,7 @@ impl Encoder {
 
     /// [`Manifest::encode`], by this plan.
     pub fn encode(&self, table: &Table) -> Result<Vec<f32>, Error> {
-        let at = self.columns(table.columns());
+        let at = self.columns(table.columns(), table.len())?;
         self.encode_rows(table.len(), |r, i| {
             let cell = at[i].map(|c| &table.row(r)[c]).unwrap_or(&Cell::Missing);
             self.value(i, cell)
@@ -452,7 +474,7 @@ impl Encoder {
     /// a listed category or a yes/no is encoded as it stands; anything else
     /// (missing, a default, an error) goes through the cell.
     pub fn encode_csv(&self, columns: &[String], records: &[csv::StringRecord]) -> Result<Vec<f32>, Error> {
-        let at = self.columns(columns);
+        let at = self.columns(columns, records.len())?;
         self.encode_rows(records.len(), |r, i| match at[i].and_then(|c| records[r].get(c)) {
             Some(text) => match plain(&self.fields[i], text) {
                 Some(v) => Ok(v),
@@ -462,9 +484,15 @@ impl Encoder {
         })
     }
 
-    /// Each field's column among `columns`.
-    fn columns(&self, columns: &[String]) -> Vec<Option<usize>> {
-        self.fields.iter().map(|f| columns.iter().position(|c| *c == f.name)).collect()
+    /// Each field's column among `columns`; rows of none of the fields are
+    /// an error (they would be predicted from defaults alone).
+    fn columns(&self, columns: &[String], rows: usize) -> Result<Vec<Option<usize>>, Error> {
+        let at: Vec<Option<usize>> = self.fields.iter().map(|f| columns.iter().position(|c| *c == f.name)).collect();
+        if rows > 0 && at.iter().all(Option::is_none) {
+            let names: Vec<String> = self.fields.iter().map(|f| f.name.clone()).collect();
+            no_field_in(&names, columns, ["the rows have", "their columns are"])?;
+        }
+        Ok(at)
     }
 
     /// Field `i`'s value in a cell.
@@ -627,6 +655,23 @@ fn list(items: &[String]) -> String {
 
 /// The first `shown` items, each written by `show`, then `... (n in all)`
 /// when there are more: how error messages list categories and columns.
+/// An error when none of `fields` is among `columns` (and there are both:
+/// an empty JSON Lines file has no columns, and no rows either): `says` is
+/// whose columns they are ("the file has").
+fn no_field_in(fields: &[String], columns: &[String], says: [&str; 2]) -> Result<(), Error> {
+    if fields.is_empty() || columns.is_empty() || fields.iter().any(|f| columns.contains(f)) {
+        return Ok(());
+    }
+    let quoted = |c: &str| format!("`{c}`");
+    Err(Error::Input(format!(
+        "{} none of the model's fields: {} {}; the model takes {}",
+        says[0],
+        says[1],
+        listing(columns, 10, quoted),
+        listing(fields, 10, quoted)
+    )))
+}
+
 pub fn listing(items: &[String], shown: usize, show: impl Fn(&str) -> String) -> String {
     let mut s: Vec<String> = items.iter().take(shown).map(|c| show(c)).collect();
     if items.len() > shown {

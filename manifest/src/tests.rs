@@ -387,6 +387,32 @@ fn rows_without_fields_are_an_error() {
     assert!(Table::from_json_value(&serde_json::json!([])).unwrap().is_empty());
 }
 
+/// With a default for every field, rows of none of the fields would be
+/// predicted from defaults alone: they are an error. A file must have a
+/// column for each field without a default, and at least one field.
+#[test]
+fn rows_and_files_of_none_of_the_fields_are_an_error() {
+    let mut m = car_manifest();
+    let cols = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let e = m.check_columns(&cols(&["a", "Horsepower"])).unwrap_err().to_string();
+    assert!(e.starts_with("the file has no column `Type`, `Manual`, which the model needs"), "{e}");
+    m.signature.inputs[1].default = Some(serde_json::json!("Small"));
+    m.signature.inputs[2].default = Some(serde_json::json!(true));
+    m.validate().unwrap();
+    let rows = |v: serde_json::Value| Table::from_json_value(&v).unwrap();
+    let e = m.encode(&rows(serde_json::json!([{ "a": 1 }]))).unwrap_err().to_string();
+    assert!(
+        e.starts_with("the rows have none of the model's fields: their columns are `a`; the model takes `Horsepower`"),
+        "{e}"
+    );
+    assert_eq!(m.encode(&rows(serde_json::json!([{ "a": 1, "Type": "Van" }]))).unwrap().len(), 5);
+    assert!(m.encode(&Table::new(vec!["a".into()])).unwrap().is_empty(), "no rows, nothing to say");
+    let e = m.check_columns(&cols(&["a", "b"])).unwrap_err().to_string();
+    assert!(e.starts_with("the file has none of the model's fields: its columns are `a`, `b`"), "{e}");
+    m.check_columns(&cols(&["a", "Manual"])).unwrap();
+    m.check_columns(&[]).unwrap(); // an empty JSON Lines file: no columns, no rows
+}
+
 #[test]
 fn json_read_field_by_field_is_the_json_value() {
     let texts = [

@@ -35,26 +35,13 @@ pub fn estimate_rows(csv: &[u8]) -> u64 {
 }
 
 /// Fails naming the model's fields without a default that the file has no
-/// column for: every row would fail, so the file is wrong, not its rows.
+/// column for (every row would fail, so the file is wrong, not its rows),
+/// or when it has none of the model's fields ([`manifest::Manifest::check_columns`]).
 pub fn check_columns(model: &Model, columns: &[String]) -> Result<(), Error> {
-    let Some(m) = model.manifest() else { return Ok(()) };
-    let missing: Vec<String> = m
-        .signature
-        .inputs
-        .iter()
-        .filter(|f| f.default.as_ref().is_none_or(|d| d.is_null()) && !columns.contains(&f.name))
-        .map(|f| f.name.clone())
-        .collect();
-    let quoted = |c: &str| format!("`{c}`");
-    if missing.is_empty() {
-        return Ok(());
+    match model.manifest() {
+        Some(m) => m.check_columns(columns).map_err(Error::Input),
+        None => Ok(()),
     }
-    Err(Error::Input(manifest::Error::Input(format!(
-        "the file has no column for {} (the model needs {}); its columns are {}",
-        manifest::listing(&missing, 10, quoted),
-        if missing.len() == 1 { "it" } else { "them" },
-        manifest::listing(columns, 10, quoted)
-    ))))
 }
 
 /// A CSV being scored here, a chunk at a time.
@@ -277,7 +264,7 @@ mod tests {
     #[test]
     fn a_file_without_the_model_fields_is_an_error() {
         let e = LocalBatch::new(model("car-price-gbr.onnx"), b"a,b\n1,2\n".to_vec()).err().unwrap().to_string();
-        assert!(e.contains("no column for") && e.contains("`Type`") && e.contains("`a`"), "{e}");
+        assert!(e.contains("no column `Type`") && e.contains("its columns are `a`"), "{e}");
         assert!(LocalBatch::new(model("car-price-gbr.onnx"), Vec::new()).is_err());
     }
 
