@@ -403,8 +403,11 @@ impl Manifest {
                 listing(columns, 10, quoted)
             )));
         }
-        let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
-        no_field_in(&names, columns, ["the file has", "its columns are"])
+        // An empty JSON Lines file has no columns, and no rows either.
+        if !fields.is_empty() && !columns.is_empty() && !fields.iter().any(|f| columns.contains(&f.name)) {
+            return Err(no_field(fields, columns, ["the file has", "its columns are"]));
+        }
+        Ok(())
     }
 
     /// The plan [`Manifest::encode`] follows, worked out once: keep it
@@ -488,9 +491,8 @@ impl Encoder {
     /// an error (they would be predicted from defaults alone).
     fn columns(&self, columns: &[String], rows: usize) -> Result<Vec<Option<usize>>, Error> {
         let at: Vec<Option<usize>> = self.fields.iter().map(|f| columns.iter().position(|c| *c == f.name)).collect();
-        if rows > 0 && at.iter().all(Option::is_none) {
-            let names: Vec<String> = self.fields.iter().map(|f| f.name.clone()).collect();
-            no_field_in(&names, columns, ["the rows have", "their columns are"])?;
+        if rows > 0 && !at.is_empty() && at.iter().all(Option::is_none) {
+            return Err(no_field(&self.fields, columns, ["the rows have", "their columns are"]));
         }
         Ok(at)
     }
@@ -653,25 +655,22 @@ fn list(items: &[String]) -> String {
     listing(items, 12, |c| format!("{c:?}"))
 }
 
-/// The first `shown` items, each written by `show`, then `... (n in all)`
-/// when there are more: how error messages list categories and columns.
-/// An error when none of `fields` is among `columns` (and there are both:
-/// an empty JSON Lines file has no columns, and no rows either): `says` is
-/// whose columns they are ("the file has").
-fn no_field_in(fields: &[String], columns: &[String], says: [&str; 2]) -> Result<(), Error> {
-    if fields.is_empty() || columns.is_empty() || fields.iter().any(|f| columns.contains(f)) {
-        return Ok(());
-    }
+/// The error for rows or a file with none of the model's `fields` among
+/// their `columns`: `says` is whose columns they are ("the file has").
+fn no_field(fields: &[Field], columns: &[String], says: [&str; 2]) -> Error {
     let quoted = |c: &str| format!("`{c}`");
-    Err(Error::Input(format!(
+    let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+    Error::Input(format!(
         "{} none of the model's fields: {} {}; the model takes {}",
         says[0],
         says[1],
         listing(columns, 10, quoted),
-        listing(fields, 10, quoted)
-    )))
+        listing(&names, 10, quoted)
+    ))
 }
 
+/// The first `shown` items, each written by `show`, then `... (n in all)`
+/// when there are more: how error messages list categories and columns.
 pub fn listing(items: &[String], shown: usize, show: impl Fn(&str) -> String) -> String {
     let mut s: Vec<String> = items.iter().take(shown).map(|c| show(c)).collect();
     if items.len() > shown {

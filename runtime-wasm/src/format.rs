@@ -105,9 +105,9 @@ const CSV_CHUNK_ROWS: usize = 2048;
 /// CSV to CSV in chunks of records, encoded from their text
 /// ([`crate::Interface::prepare_csv`]), each record's line copied with the
 /// outputs appended ([`CsvOut::line_row`]). The same bytes and the same
-/// errors as reading the file whole (rows are predicted independently; row errors are gathered from
-/// every chunk, numbered in the file, at most 1,000 as `Table`'s encoder
-/// keeps), with memory that follows the chunk, not the file, and without a
+/// errors as reading the file whole (rows are predicted independently; row
+/// errors are gathered from every chunk, numbered in the file, at most 1,000
+/// as `Table`'s encoder keeps), with memory that follows the chunk, not the file, and without a
 /// cell made of every field.
 fn predict_csv(model: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
     let mut rows = SpannedRows::new(input)?;
