@@ -319,7 +319,7 @@ fn run(cli: Cli) -> Result<()> {
                 policy_check: std::time::Duration::from_secs_f64(policy_check.max(0.1)),
                 ..Default::default()
             };
-            init_logging();
+            crate::http::init_logging();
             runtime()?.block_on(host_server::serve(config))
         }
         Command::Publish { model, name, alias, target } => publish(&model, name, alias, target),
@@ -606,19 +606,6 @@ fn short(s: &str) -> &str {
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
-}
-
-/// Logs to standard error; `RUST_LOG` sets the level (default: info), and
-/// `CITIZEN_LOG_FORMAT=json` writes one JSON object per line.
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if std::env::var("CITIZEN_LOG_FORMAT").is_ok_and(|f| f == "json") {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
 }
 
 fn publish(path: &Path, name: Option<String>, alias: Option<String>, target: Target) -> Result<()> {

@@ -828,3 +828,31 @@ async fn a_batch_job_survives_its_server_being_killed() {
     let job = wait_for_job(&c, &s, &maker, &id, &["cancelled", "succeeded", "failed"]).await;
     assert_eq!(job["state"], "cancelled", "{job}");
 }
+
+/// Logs sent to a file (or a collector) are plain text with each request's
+/// id, or JSON objects under `CITIZEN_LOG_FORMAT=json`: no terminal colour
+/// codes in either.
+#[tokio::test]
+async fn logs_to_a_file_are_plain_text_or_json() {
+    let dir = scratch("logs");
+    let c = Client::new();
+    for format in ["text", "json"] {
+        let store = dir.join(format).to_string_lossy().into_owned();
+        let log = dir.join(format!("{format}.log"));
+        let s = Server::start_logging_to(&store, &[("CITIZEN_LOG_FORMAT", format)], &log);
+        let maker = s.token("maker", None);
+        assert_eq!(publish(&c, &s, &maker, "iris", model("iris-species.onnx")).await.status(), StatusCode::CREATED);
+        drop(s);
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(!text.contains('\x1b'), "a colour code in the {format} log:\n{text}");
+        let published = text.lines().find(|l| l.contains("published")).unwrap_or_else(|| panic!("{text}"));
+        if format == "json" {
+            let line: Value = serde_json::from_str(published).unwrap();
+            assert_eq!(line["fields"]["message"], "published", "{line}");
+            assert_eq!(line["span"]["method"], "POST", "{line}");
+            assert!(line["span"]["id"].as_str().is_some_and(|id| !id.is_empty()), "{line}");
+        } else {
+            assert!(published.contains("request{id=") && published.contains("model=iris"), "{published}");
+        }
+    }
+}

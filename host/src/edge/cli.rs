@@ -153,7 +153,7 @@ fn run(cli: Cli) -> Result<()> {
                 let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
                 edge.insert(&name, None, bytes).with_context(|| format!("{}", path.display()))?;
             }
-            init_tracing();
+            crate::http::init_logging();
             let cloud = match cloud {
                 Some(url) => {
                     let token = token.ok_or_else(|| anyhow!("--cloud needs --token (or CITIZEN_TOKEN)"))?;
@@ -193,10 +193,4 @@ fn run(cli: Cli) -> Result<()> {
             })
         }
     }
-}
-
-fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }

@@ -26,6 +26,24 @@ pub async fn read_body(body: Body, limit: usize) -> ApiResult<Bytes> {
     })
 }
 
+/// Logs to standard error for both servers: `RUST_LOG` sets the level
+/// (default: info), and `CITIZEN_LOG_FORMAT=json` writes one JSON object per
+/// line. Colours only on a terminal (and not under `NO_COLOR`), so a log
+/// sent to a file or a collector has no escape codes in it.
+pub fn init_logging() {
+    use std::io::IsTerminal as _;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // A second call (tests start servers in one process) keeps the first.
+    let _ = if std::env::var("CITIZEN_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().try_init()
+    } else {
+        builder.with_ansi(colour).try_init()
+    };
+}
+
 /// Resolves on Ctrl-C or SIGTERM: the servers then finish the requests in
 /// flight and stop.
 pub async fn shutdown() {

@@ -38,18 +38,18 @@ impl Recent {
         if !self.seen.fetch_add(1, Ordering::Relaxed).is_multiple_of(Self::EVERY) {
             return;
         }
-        let request = request();
+        let rows = match request() {
+            Value::Array(a) => a,
+            one => vec![one],
+        };
+        let skip = rows.len().saturating_sub(Self::KEEP);
         let mut all = self.rows.lock().unwrap_or_else(|p| p.into_inner());
         let kept = all.entry(model.to_string()).or_default();
-        let rows: &[Value] = match &request {
-            Value::Array(a) => a,
-            one => std::slice::from_ref(one),
-        };
-        for r in rows.iter().rev().take(Self::KEEP).rev() {
+        for r in rows.into_iter().skip(skip) {
             if kept.len() == Self::KEEP {
                 kept.pop_front();
             }
-            kept.push_back(r.clone());
+            kept.push_back(r);
         }
     }
 

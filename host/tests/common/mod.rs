@@ -41,6 +41,15 @@ pub struct Server {
 impl Server {
     /// Starts on a free port, or on the `--addr` in `args`.
     pub fn start(store: &str, env: &[(&str, &str)], args: &[&str]) -> Server {
+        Server::launch(store, env, args, Stdio::inherit(), "error")
+    }
+
+    /// [`Server::start`], logging at `info` into the file `log`.
+    pub fn start_logging_to(store: &str, env: &[(&str, &str)], log: &Path) -> Server {
+        Server::launch(store, env, &[], std::fs::File::create(log).unwrap().into(), "info")
+    }
+
+    fn launch(store: &str, env: &[(&str, &str)], args: &[&str], stderr: Stdio, level: &str) -> Server {
         let mut cmd = citizen();
         cmd.args(["serve", "--store", store]);
         if !args.contains(&"--addr") {
@@ -50,7 +59,7 @@ impl Server {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let mut child = cmd.env("RUST_LOG", "error").stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+        let mut child = cmd.env("RUST_LOG", level).stdout(Stdio::piped()).stderr(stderr).spawn().unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let url = line
