@@ -73,7 +73,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use anyhow::{Context, Result, anyhow, bail};
 use manifest::Table;
 use runtime_wasm::format::Format;
-use runtime_wasm::interface::{Inputs, Interface, NamedTensor, Prediction};
+use runtime_wasm::interface::{Interface, NamedTensor, Prediction};
 
 use input::{Chunk, Problem, Raw, Reader};
 use output::Writer;
@@ -257,7 +257,7 @@ pub fn run_batch(
     let (records_tx, records) = std::sync::mpsc::channel();
     let mut reader = Reader::open(input, input_format, chunk_rows, records).map_err(named)?;
     let iface = model.interface();
-    check_columns(iface, reader.columns()).map_err(named)?;
+    iface.check_columns(reader.columns()).map_err(|e| named(e.into()))?;
     let mut writer = Writer::create(output, opts.output, reader.columns(), reader.arrow_schema(), records_tx)?;
     let mut errors_out = ErrorsFile::create(errors)?;
 
@@ -291,18 +291,6 @@ pub fn run_batch(
         bail!("{input_name}: no row could be predicted ({rows}, listed in {errors_name}); the first: {first}");
     }
     Ok(summary)
-}
-
-/// Fails early when the file lacks a column the model needs for every row.
-fn check_columns(iface: &Interface, columns: &[String]) -> Result<()> {
-    match (&iface.inputs, &iface.manifest) {
-        (Inputs::Manifest { .. }, Some(m)) => Ok(m.check_columns(columns)?),
-        // A plain model's columns are checked by preparing zero rows.
-        _ => {
-            iface.prepare(&Table::new(columns.to_vec()))?;
-            Ok(())
-        }
-    }
 }
 
 /// A chunk whose rows all passed validation, with its input tensors.

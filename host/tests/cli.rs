@@ -120,6 +120,14 @@ fn errors_name_the_file_row_field_and_reason_and_leave_nothing() {
     assert!(!out.exists(), "a failed prediction must not leave an output file");
     assert!(!e.contains("panicked"));
 
+    // A file of none of the model's fields is refused as a file, in the
+    // words the server and the web app use.
+    let other = dir.join("other.csv");
+    std::fs::write(&other, "a,b\n1,2\n").unwrap();
+    let o = citizen(&["predict", "-m", "models/iris-species.onnx", other.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("the file has none of the model's fields: its columns are `a`, `b`"), "{}", stderr(&o));
+
     let o = citizen(&["predict", "-m", "data/cars93.csv", "data/cars93.csv"]);
     assert!(stderr(&o).starts_with("error: data/cars93.csv: this is not an ONNX model"), "{}", stderr(&o));
     let o = citizen(&["predict", "-m", "models/nope.onnx", "data/cars93.csv"]);

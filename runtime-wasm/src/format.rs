@@ -112,6 +112,7 @@ const CSV_CHUNK_ROWS: usize = 2048;
 fn predict_csv(model: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
     let mut rows = SpannedRows::new(input)?;
     let columns = rows.columns().to_vec();
+    model.interface().check_columns(&columns)?;
     let mut records: Vec<csv::StringRecord> = Vec::new();
     let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
     let mut out: Option<CsvOut<Vec<u8>>> = None;

@@ -161,16 +161,13 @@ impl Values {
     /// Appends [`Values::text`] to `out`, without allocating.
     pub fn push_text(&self, row: usize, out: &mut String) {
         use std::fmt::Write;
-        // Writing to a String cannot fail.
-        let _ = match self {
-            Values::F32(v) => write!(out, "{}", v[row]),
-            Values::F64(v) => write!(out, "{}", v[row]),
-            Values::I64(v) => write!(out, "{}", v[row]),
-            Values::Text(v) => {
-                out.push_str(&v[row]);
-                Ok(())
-            }
-        };
+        match self {
+            Values::F32(v) => push_float(out, v[row]),
+            Values::F64(v) => push_float(out, v[row]),
+            // Writing to a String cannot fail.
+            Values::I64(v) => drop(write!(out, "{}", v[row])),
+            Values::Text(v) => out.push_str(&v[row]),
+        }
     }
 
     pub fn number(&self, row: usize) -> Option<f64> {
@@ -194,8 +191,8 @@ impl Values {
                 .unwrap_or_else(|| if x.is_nan() { Value::Null } else { Value::String(short) })
         };
         match self {
-            Values::F32(v) => float(v[row] as f64, v[row].to_string()),
-            Values::F64(v) => float(v[row], v[row].to_string()),
+            Values::F32(v) => float(v[row] as f64, self.text(row)),
+            Values::F64(v) => float(v[row], self.text(row)),
             Values::I64(v) => Value::from(v[row]),
             Values::Text(v) => Value::String(v[row].clone()),
         }
@@ -342,6 +339,17 @@ impl Interface {
             return Err(Error::Input(whole));
         }
         Ok((keep, problems))
+    }
+
+    /// Checks a file's columns before its rows are read, so that a file
+    /// every row of which would fail is refused once, as a file: a citizen
+    /// model's by [`Manifest::check_columns`], a plain model's by preparing
+    /// no rows under them.
+    pub fn check_columns(&self, columns: &[String]) -> Result<(), Error> {
+        match (&self.inputs, &self.manifest) {
+            (Inputs::Manifest { .. }, Some(m)) => m.check_columns(columns).map_err(Error::Input),
+            _ => self.prepare(&Table::new(columns.to_vec())).map(drop),
+        }
     }
 
     /// [`Interface::prepare`] of the table [`Table::push_csv_record`] would
@@ -578,6 +586,78 @@ impl Interface {
     }
 }
 
+/// Appends `x` in plain decimal notation (`0.00001`, `100000000000000000000`,
+/// `-0`, `NaN`, `inf`, `-inf`, as `core::fmt` lays numbers out) with the
+/// fewest digits that read back as `x`. zmij finds those digits several
+/// times faster than `core::fmt` (a batch writes a number per row), and
+/// breaks a tie between two equally near candidates to the even digit,
+/// where `core::fmt` rounds half up: 312985.125f32 is `312985.12` here, as
+/// in the JSON answers (serde_json uses zmij), and `312985.13` to `{}`.
+pub fn push_float<F: zmij::Float>(out: &mut String, x: F) {
+    let mut buffer = zmij::Buffer::new();
+    let text = buffer.format(x);
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    if negative {
+        out.push('-');
+    }
+    // zmij writes `d.ddde±xx` or `ddd.ddd`; NaN and inf as `core::fmt` does.
+    let (mantissa, exponent) = match text.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    if !mantissa.starts_with(|c: char| c.is_ascii_digit()) {
+        out.push_str(text);
+        return;
+    }
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut digits = [0u8; 48];
+    let n = whole.len() + fraction.len();
+    if n > digits.len() {
+        out.push_str(text); // Not a form zmij writes.
+        return;
+    }
+    digits[..whole.len()].copy_from_slice(whole.as_bytes());
+    digits[whole.len()..n].copy_from_slice(fraction.as_bytes());
+    // The decimal point sits `point` digits into `digits`.
+    let mut point = whole.len() as i32 + exponent;
+    let mut d = &digits[..n];
+    while let [b'0', rest @ ..] = d {
+        d = rest;
+        point -= 1;
+    }
+    while let [rest @ .., b'0'] = d {
+        d = rest;
+    }
+    let zeros = |out: &mut String, k: i32| out.extend(std::iter::repeat_n('0', k.max(0) as usize));
+    let digits_text = |out: &mut String, d: &[u8]| out.extend(d.iter().map(|&b| char::from(b)));
+    let len = d.len() as i32;
+    if d.is_empty() {
+        out.push('0');
+    } else if point <= 0 {
+        out.push_str("0.");
+        zeros(out, -point);
+        digits_text(out, d);
+    } else if point >= len {
+        digits_text(out, d);
+        zeros(out, point - len);
+    } else {
+        let (a, b) = d.split_at(point as usize);
+        digits_text(out, a);
+        out.push('.');
+        digits_text(out, b);
+    }
+}
+
+/// Keeps the items whose `keep` ([`Interface::screen`]'s first answer) is
+/// true: the rows, records or lines that go along with a screened table.
+pub fn retain_kept<T>(items: &mut Vec<T>, keep: &[bool]) {
+    let mut kept = keep.iter();
+    items.retain(|_| kept.next().copied().unwrap_or(false));
+}
+
 fn numeric_data(dtype: Dtype, values: Vec<f64>, input: &str) -> Result<Data, Error> {
     Ok(match dtype {
         Dtype::F32 => Data::F32(values.into_iter().map(|x| x as f32).collect()),
@@ -615,4 +695,69 @@ fn pick(data: &Data, width: usize, col: usize) -> Result<Values, Error> {
 /// The one input tensor of a model with a manifest: `rows` encoded rows.
 fn encoded(onnx_input: &str, encoder: &manifest::Encoder, rows: usize, data: Vec<f32>) -> Vec<NamedTensor> {
     vec![NamedTensor { name: onnx_input.to_string(), shape: vec![rows, encoder.width()], data: Data::F32(data) }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_float;
+
+    fn written<F: zmij::Float>(x: F) -> String {
+        let mut out = String::new();
+        push_float(&mut out, x);
+        out
+    }
+
+    /// The significant digits of a number written in plain notation.
+    fn digits(text: &str) -> usize {
+        text.trim_start_matches(['-', '0', '.']).replace('.', "").trim_end_matches('0').len()
+    }
+
+    /// `written` is `{}`'s layout of the fewest digits that read back as
+    /// the number: equal to `{}`, or (on a tie `{}` rounds up) as short and
+    /// as near.
+    fn check<F: zmij::Float + std::fmt::Display + std::str::FromStr + PartialEq + Copy + Into<f64>>(x: F, what: &str) {
+        let (ours, core) = (written(x), format!("{x}"));
+        if ours == core {
+            return;
+        }
+        let back = ours.parse::<F>().ok();
+        assert!(back == Some(x) && digits(&ours) == digits(&core) && !ours.contains('e'), "{what}: {ours} vs {core}");
+        let exact: f64 = x.into();
+        let (a, b) = (ours.parse::<f64>().unwrap(), core.parse::<f64>().unwrap());
+        assert_eq!((a - exact).abs(), (b - exact).abs(), "{what}: {ours} is not as near as {core}");
+    }
+
+    #[test]
+    fn floats_are_written_with_the_fewest_digits_in_plain_notation() {
+        let f32s = [0.0, -0.0, 1.0, -2.5, 15.9, 15.798378, 1e20, 1e-7, 1.5e-7, 123456790.0, 0.1, 1e-45];
+        for x in
+            f32s.into_iter().chain([f32::MAX, f32::MIN, f32::MIN_POSITIVE, f32::NAN, f32::INFINITY, -f32::INFINITY])
+        {
+            assert_eq!(written(x), format!("{x}"), "{x:e}");
+        }
+        for x in [0.0, -0.0, 0.1 + 0.2, 1e300, 5e-324, f64::MAX, 1e16, 123.456, f64::NAN, -f64::INFINITY] {
+            assert_eq!(written(x), format!("{x}"), "{x:e}");
+        }
+        // Ties, broken to the even digit.
+        assert_eq!(written(f32::from_bits(0x4898_d324)), "312985.12"); // 312985.125
+        assert_eq!(written(1e15 + 0.25), "1000000000000000.2");
+        // Bit patterns spread over every exponent and sign.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..2_000_000 {
+            let bits = next();
+            let (a, b) = (f32::from_bits(bits as u32), f64::from_bits(bits));
+            if a.is_finite() {
+                check(a, &format!("{:#x}", bits as u32));
+            }
+            if b.is_finite() {
+                check(b, &format!("{bits:#x}"));
+            }
+        }
+    }
 }

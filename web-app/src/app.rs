@@ -1070,7 +1070,7 @@ async fn run_batch(file: web_sys::File) {
         Err(_) => return batch_failed(&format!("{file_name} cannot be read.")),
     };
     let header = manifest::CsvRows::new(bytes.as_slice()).map(|r| r.columns().to_vec());
-    let checked = header.map_err(runtime_wasm::Error::Input).and_then(|c| batch::check_columns(&model, &c));
+    let checked = header.map_err(runtime_wasm::Error::Input).and_then(|c| model.interface().check_columns(&c));
     if let Err(e) = checked {
         return batch_failed(&format!("{file_name}: {e}"));
     }

@@ -10,6 +10,7 @@ use std::io::Cursor;
 
 use manifest::{CsvRecord, CsvRows, RowError, Table};
 use runtime_wasm::format::{CsvOut, rename_outputs};
+use runtime_wasm::interface::retain_kept;
 use runtime_wasm::{Error, Model};
 
 /// Where a batch runs.
@@ -32,16 +33,6 @@ pub fn estimate_rows(csv: &[u8]) -> u64 {
     let lines = csv.iter().filter(|&&b| b == b'\n').count() as u64;
     let unterminated = u64::from(csv.last().is_some_and(|&b| b != b'\n'));
     (lines + unterminated).saturating_sub(1)
-}
-
-/// Fails naming the model's fields without a default that the file has no
-/// column for (every row would fail, so the file is wrong, not its rows),
-/// or when it has none of the model's fields ([`manifest::Manifest::check_columns`]).
-pub fn check_columns(model: &Model, columns: &[String]) -> Result<(), Error> {
-    match model.manifest() {
-        Some(m) => m.check_columns(columns).map_err(Error::Input),
-        None => Ok(()),
-    }
 }
 
 /// A CSV being scored here, a chunk at a time.
@@ -72,7 +63,7 @@ impl LocalBatch {
     pub fn new(model: Model, csv: Vec<u8>) -> Result<LocalBatch, Error> {
         let bytes_total = csv.len() as u64;
         let reader = CsvRows::keeping_lines(Cursor::new(csv)).map_err(Error::Input)?;
-        check_columns(&model, reader.columns())?;
+        model.interface().check_columns(reader.columns())?;
         let mut out = CsvOut::new(Vec::new());
         let empty = model.interface().finish(0, vec![])?;
         out.header(reader.columns(), &rename_outputs(reader.columns(), &empty))?;
@@ -146,10 +137,8 @@ impl LocalBatch {
             Err(Error::Input(whole)) => {
                 let (keep, found) = iface.screen(&Table::from_csv_records(columns.clone(), &records), whole)?;
                 self.problems.extend(found.into_iter().map(|e| RowError { row: numbers[e.row - 1], ..e }));
-                let mut it = keep.iter();
-                records.retain(|_| *it.next().unwrap_or(&false));
-                let mut it = keep.iter();
-                spans.retain(|_| *it.next().unwrap_or(&false));
+                retain_kept(&mut records, &keep);
+                retain_kept(&mut spans, &keep);
                 self.rows_failed += (keep.len() - records.len()) as u64;
                 iface.prepare_csv(&columns, &records)?
             }

@@ -14,6 +14,7 @@ use arrow::record_batch::RecordBatch;
 use csv::StringRecord;
 use manifest::{CsvRecord, CsvRows, JsonColumns, Table};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use runtime_wasm::interface::retain_kept;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::BatchFormat;
@@ -82,14 +83,11 @@ impl Chunk {
             table.push_row(row.to_vec())?;
         }
         self.table = table;
-        let mut it = keep.iter();
-        self.rows.retain(|_| *it.next().unwrap_or(&false));
+        retain_kept(&mut self.rows, keep);
         match &mut self.raw {
             Raw::Csv(lines) => {
-                let mut it = keep.iter();
-                lines.records.retain(|_| *it.next().unwrap_or(&false));
-                let mut it = keep.iter();
-                lines.lines.retain(|_| *it.next().unwrap_or(&false));
+                retain_kept(&mut lines.records, keep);
+                retain_kept(&mut lines.lines, keep);
             }
             Raw::Cells => {}
             Raw::Arrow(batch) => {
