@@ -192,7 +192,12 @@ fn bad_cases() -> Vec<BadCase> {
             ort_says: None,
         },
         BadCase {
-            case: c("missing field", &car, &cars_with(&dir, "missing.csv", &[], Some("DriveTrain"))),
+            case: c("missing column", &car, &cars_with(&dir, "missing.csv", &[], Some("DriveTrain"))),
+            says: vec!["the file has no column `DriveTrain`, which the model needs (no default); its columns are"],
+            ort_says: None,
+        },
+        BadCase {
+            case: c("missing value", &car, &cars_with(&dir, "empty-cell.csv", &[(1, "DriveTrain", "")], None)),
             says: vec!["row 1, field `DriveTrain`: missing value, and the field has no default"],
             ort_says: None,
         },
@@ -265,19 +270,37 @@ fn check_bom_and_na(engine: &dyn Engine) {
 /// for a manifest classifier and regressor and a plain model with ZipMap.
 fn check_empty_table(engine: &dyn Engine) {
     let dir = scratch();
-    let input = dir.join("empty.csv");
-    std::fs::write(&input, "Sepal.Length,Sepal.Width,Petal.Length,Petal.Width\n").unwrap();
-    let head = "Sepal.Length,Sepal.Width,Petal.Length,Petal.Width";
+    let iris = "Sepal.Length,Sepal.Width,Petal.Length,Petal.Width";
+    // The example data's columns but the target, without the row-name column.
+    let cars = std::fs::read_to_string(repo().join("data/cars93.csv")).unwrap();
+    let cars: Vec<&str> = cars
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .map(|c| c.trim_matches('"'))
+        .filter(|c| !c.is_empty() && *c != "Price")
+        .collect();
+    let cars = &cars.join(",");
     let cases = [
-        ("models/iris-species.onnx", "label,probability_setosa,probability_versicolor,probability_virginica"),
-        ("models/car-price.onnx", "Price"),
+        ("models/iris-species.onnx", iris, "label,probability_setosa,probability_versicolor,probability_virginica"),
+        ("models/car-price.onnx", cars, "Price"),
         (
             "tests/fixtures/logistic_multiclass/model.onnx",
+            iris,
             "output_label,output_probability_setosa,output_probability_versicolor,output_probability_virginica",
         ),
     ];
-    let runs: Vec<Case> = cases.iter().map(|(m, _)| Case::new(m, repo().join(m), input.clone())).collect();
-    for ((model, outputs), got) in cases.iter().zip(engine.run(&runs).unwrap()) {
+    let runs: Vec<Case> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (m, head, _))| {
+            let input = dir.join(format!("empty-{i}.csv"));
+            std::fs::write(&input, format!("{head}\n")).unwrap();
+            Case::new(m, repo().join(m), input)
+        })
+        .collect();
+    for ((model, head, outputs), got) in cases.iter().zip(engine.run(&runs).unwrap()) {
         let got = got.unwrap_or_else(|e| panic!("{} on {model}: {e}", engine.name()));
         assert_eq!(got, format!("{head},{outputs}\n"), "{} on {model}", engine.name());
     }
