@@ -42,6 +42,14 @@ impl Cell {
         }
     }
 
+    /// [`Cell::from_json`] of a value given away: its text is not copied.
+    pub fn from_json_owned(v: serde_json::Value) -> Cell {
+        match v {
+            serde_json::Value::String(s) => Cell::Text(s),
+            other => Cell::from_json(&other),
+        }
+    }
+
     /// A CSV cell: empty, `NA`, `N/A` and `null` are missing (the ways R,
     /// pandas and spreadsheets write it); everything else is text.
     pub fn from_csv(s: &str) -> Cell {
@@ -223,7 +231,7 @@ impl Table {
     /// equal-length column arrays, or an array of arrays (columns by position).
     pub fn from_json(text: &str) -> Result<Table, Error> {
         let input: JsonInput = serde_json::from_str(text).map_err(|e| input_error(format!("invalid JSON: {e}")))?;
-        input.table()
+        input.into_table()
     }
 
     pub fn from_json_value(value: &serde_json::Value) -> Result<Table, Error> {
@@ -334,11 +342,17 @@ pub enum JsonInput {
 }
 
 impl JsonInput {
-    /// The table [`Table::from_json_value`] makes of the same JSON.
-    pub fn table(&self) -> Result<Table, Error> {
+    /// The table [`Table::from_json_value`] makes of the same JSON. One row
+    /// (an object not of columns) takes its keys and text values over
+    /// instead of copying them.
+    pub fn into_table(self) -> Result<Table, Error> {
         match self {
+            JsonInput::Object(fields) if !fields.is_empty() && !fields.iter().all(|(_, v)| v.is_array()) => {
+                let (columns, cells) = fields.into_iter().map(|(k, v)| (k, Cell::from_json_owned(v))).unzip();
+                Ok(Table { columns, cells })
+            }
             JsonInput::Object(fields) => Table::from_json_fields(fields.iter().map(|(k, v)| (k, v))),
-            JsonInput::Other(value) => Table::from_json_value(value),
+            JsonInput::Other(value) => Table::from_json_value(&value),
         }
     }
 

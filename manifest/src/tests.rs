@@ -434,7 +434,7 @@ fn json_read_field_by_field_is_the_json_value() {
         let value: serde_json::Value = serde_json::from_str(text).unwrap();
         let input: JsonInput = serde_json::from_str(text).unwrap();
         let same = |t: Result<Table, Error>| t.map_err(|e| e.to_string());
-        assert_eq!(same(input.table()), same(Table::from_json_value(&value)), "{text}");
+        assert_eq!(same(input.clone().into_table()), same(Table::from_json_value(&value)), "{text}");
         assert_eq!(input.is_object_or_array(), value.is_object() || value.is_array(), "{text}");
         assert_eq!(input.into_value(), value, "{text}");
     }

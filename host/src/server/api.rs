@@ -298,7 +298,9 @@ async fn predict(
             if !input.is_object_or_array() {
                 return Err(ApiError::bad_request("invalid_json", "send one row as an object or several as an array"));
             }
-            let table = input.table().map_err(|e| ApiError::input(runtime_wasm::Error::Input(e)))?;
+            // Drift keeps one request in `Recent::EVERY`: only that one is copied.
+            let sample = state.recent.sample().then(|| input.clone());
+            let table = input.into_table().map_err(|e| ApiError::input(runtime_wasm::Error::Input(e)))?;
             let rows = table.len();
             let prediction = if rows <= INLINE_ROWS {
                 l.model.predict(&table)
@@ -308,7 +310,9 @@ async fn predict(
             }
             .map_err(ApiError::input)?;
             state.metrics.rows(&l.name, rows);
-            state.recent.record(&l.name, || input.into_value());
+            if let Some(rows) = sample {
+                state.recent.keep(&l.name, rows.into_value());
+            }
             if state.hooks.may_want_predictions(&l.name) {
                 let rows2: Vec<Value> = prediction.json_rows().into_iter().map(Value::Object).collect();
                 let (hooks, name2, v) = (state.hooks.clone(), l.name.clone(), l.version);

@@ -32,13 +32,16 @@ impl Recent {
     /// One request in this many is kept (a sample costs the hot path little).
     pub const EVERY: u64 = 8;
 
-    /// Keeps the rows of one request in `EVERY` (the request's JSON: one
-    /// row object or an array of them, made only for the requests kept).
-    pub fn record(&self, model: &str, request: impl FnOnce() -> Value) {
-        if !self.seen.fetch_add(1, Ordering::Relaxed).is_multiple_of(Self::EVERY) {
-            return;
-        }
-        let rows = match request() {
+    /// Counts a request; true for the one in `EVERY` whose rows are to be
+    /// kept (its caller copies them, then hands them to [`Recent::keep`]).
+    pub fn sample(&self) -> bool {
+        self.seen.fetch_add(1, Ordering::Relaxed).is_multiple_of(Self::EVERY)
+    }
+
+    /// Keeps a sampled request's rows (its JSON: one row object or an
+    /// array of them).
+    pub fn keep(&self, model: &str, request: Value) {
+        let rows = match request {
             Value::Array(a) => a,
             one => vec![one],
         };
