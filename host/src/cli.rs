@@ -461,19 +461,20 @@ fn predict(files: &crate::files::PredictFiles, engine: Engine) -> Result<()> {
     let (model, input, output) = (files.model.as_path(), files.input.as_path(), files.output.as_deref());
     let (from, to) = files.formats()?;
     let bytes = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
+    // The model's problems are named by the model's path (on loading),
+    // the rows' by the input's (the `with_context` below): no `?` in the
+    // arms after loading, or an error would leave without the input's name.
     let out = match engine {
-        Engine::Tract => format::predict_file(&load(model)?, &bytes, from, to),
+        Engine::Tract => format::predict_file(&load(model)?, &bytes, from, to).map_err(anyhow::Error::from),
         Engine::Wasm => {
             let runtime = crate::wasi_engine::WasiRuntime::open(&crate::wasi_engine::find_module(None)?)?;
-            Ok(crate::wasi_engine::predict_file(&runtime, Default::default(), model, &bytes, from, to)?)
+            crate::wasi_engine::predict_file(&runtime, Default::default(), model, &bytes, from, to)
         }
         Engine::Ort => {
             let model_bytes = std::fs::read(model).with_context(|| format!("cannot read {}", model.display()))?;
             let m =
                 crate::ort_engine::OrtModel::load(&model_bytes, 0).with_context(|| format!("{}", model.display()))?;
-            let table = format::read_table(&bytes, from).with_context(|| format!("{}", input.display()))?;
-            let p = m.predict(&table).with_context(|| format!("{}", input.display()))?;
-            format::write(&bytes, from, &table, &p, to)
+            m.predict_file(&bytes, from, to)
         }
     }
     .with_context(|| format!("{}", input.display()))?;

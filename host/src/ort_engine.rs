@@ -15,6 +15,7 @@ use manifest::Table;
 use ort::session::{Session, SessionInputValue};
 use ort::value::{DynValue, Tensor};
 use runtime_wasm::ModelFile;
+use runtime_wasm::format::{self, Format};
 use runtime_wasm::interface::{Data, NamedTensor, Prediction};
 
 static ENVIRONMENT: OnceLock<std::result::Result<ort::environment::Environment, String>> = OnceLock::new();
@@ -87,6 +88,16 @@ impl OrtModel {
         let rows = table.len();
         let outputs = if rows == 0 { vec![] } else { self.run(inputs)? };
         Ok(iface.finish(rows, outputs)?)
+    }
+
+    /// A whole file predicted at once, as `citizen predict --engine ort`
+    /// does: its columns checked first (as every surface checks them), its
+    /// rows validated and run, the output written in `to`.
+    pub fn predict_file(&self, input: &[u8], from: Format, to: Format) -> Result<Vec<u8>> {
+        let table = format::read_table(input, from)?;
+        self.file.interface.check_columns(table.columns())?;
+        let p = self.predict(&table)?;
+        Ok(format::write(input, from, &table, &p, to)?)
     }
 
     /// Runs prepared inputs; returns the interface's outputs.

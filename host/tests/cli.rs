@@ -111,22 +111,35 @@ fn errors_name_the_file_row_field_and_reason_and_leave_nothing() {
     std::fs::write(&bad, "Sepal.Length,Sepal.Width,Petal.Length,Petal.Width\n5.1,3.5,1.4,0.2\nNaN,wide,1.4,\n")
         .unwrap();
     let out = dir.join("out.csv");
-    let o = citizen(&["predict", "-m", "models/iris-species.onnx", bad.to_str().unwrap(), "-o", out.to_str().unwrap()]);
-    assert!(!o.status.success());
-    let e = stderr(&o);
-    assert!(e.starts_with(&format!("error: {}: invalid input (2 problems):", bad.display())), "{e}");
-    assert!(e.contains("row 2, field `Sepal.Width`: expected a number, found \"wide\""), "{e}");
-    assert!(e.contains("row 2, field `Sepal.Length`: NaN is not allowed: the value must be a finite number"), "{e}");
-    assert!(!out.exists(), "a failed prediction must not leave an output file");
-    assert!(!e.contains("panicked"));
+    // Every engine names the file (each once), the rows and the fields.
+    for engine in ["tract", "ort", "wasm"] {
+        let args = ["predict", "--engine", engine, "-m", "models/iris-species.onnx", bad.to_str().unwrap(), "-o"];
+        let o = citizen(&[&args[..], &[out.to_str().unwrap()]].concat());
+        assert!(!o.status.success());
+        let e = stderr(&o);
+        assert!(e.starts_with(&format!("error: {}: invalid input (2 problems):", bad.display())), "{engine}: {e}");
+        assert_eq!(e.matches(bad.to_str().unwrap()).count(), 1, "{engine}: {e}");
+        assert!(e.contains("row 2, field `Sepal.Width`: expected a number, found \"wide\""), "{engine}: {e}");
+        assert!(
+            e.contains("row 2, field `Sepal.Length`: NaN is not allowed: the value must be a finite number"),
+            "{e}"
+        );
+        assert!(!out.exists(), "a failed prediction must not leave an output file");
+        assert!(!e.contains("panicked"));
+    }
 
     // A file of none of the model's fields is refused as a file, in the
     // words the server and the web app use.
     let other = dir.join("other.csv");
     std::fs::write(&other, "a,b\n1,2\n").unwrap();
-    let o = citizen(&["predict", "-m", "models/iris-species.onnx", other.to_str().unwrap()]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("the file has none of the model's fields: its columns are `a`, `b`"), "{}", stderr(&o));
+    for engine in ["tract", "ort", "wasm"] {
+        let o = citizen(&["predict", "--engine", engine, "-m", "models/iris-species.onnx", other.to_str().unwrap()]);
+        assert!(!o.status.success());
+        let e = stderr(&o);
+        let says =
+            format!("error: {}: the file has none of the model's fields: its columns are `a`, `b`", other.display());
+        assert!(e.starts_with(&says), "{engine}: {e}");
+    }
 
     let o = citizen(&["predict", "-m", "data/cars93.csv", "data/cars93.csv"]);
     assert!(stderr(&o).starts_with("error: data/cars93.csv: this is not an ONNX model"), "{}", stderr(&o));

@@ -142,12 +142,7 @@ impl Engine for Ort {
             .iter()
             .map(|c| {
                 let model = host::ort_engine::OrtModel::load(&read(&c.model)?, 1).map_err(|e| format!("{e:#}"))?;
-                let input = read(&c.input)?;
-                let table = format::read_table(&input, c.from).map_err(|e| e.to_string())?;
-                // As the batch (ONNX Runtime's surface) checks a file's columns first.
-                model.file().interface.check_columns(table.columns()).map_err(|e| e.to_string())?;
-                let p = model.predict(&table).map_err(|e| format!("{e:#}"))?;
-                let out = format::write(&input, c.from, &table, &p, c.to).map_err(|e| e.to_string())?;
+                let out = model.predict_file(&read(&c.input)?, c.from, c.to).map_err(|e| format!("{e:#}"))?;
                 String::from_utf8(out).map_err(|e| e.to_string())
             })
             .collect())
