@@ -263,6 +263,9 @@ async fn csv_and_json_lines_predictions_equal_the_command_line() {
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
     let message = err["error"]["message"].as_str().unwrap();
     assert!(message.starts_with("the request body: the file has no column `Type`"), "{err}");
+    // The code a JSON body of no model field gets: a problem of the input, not of rows.
+    assert_eq!(err["error"]["code"], "invalid_input", "{err}");
+    assert!(err["error"].get("row").is_none(), "{err}");
 }
 
 #[tokio::test]

@@ -381,7 +381,10 @@ async fn predict_file(
                 return Err(e);
             }
         }
-        let summary = summary.map_err(|e| rejected(format!("{e:#}")))?;
+        // A file-level problem (a missing column, an unreadable file): the
+        // code JSON bodies get for it.
+        let summary =
+            summary.map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", format!("{e:#}")))?;
         state.metrics.rows(&l.name, summary.rows_done as usize);
         // Open, then remove: the open file keeps its bytes until streamed.
         let file = tokio::fs::File::open(&output).await.map_err(ApiError::internal)?;
