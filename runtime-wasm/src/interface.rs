@@ -612,6 +612,11 @@ pub fn push_float<F: zmij::Float>(out: &mut String, x: F) {
         out.push_str(text);
         return;
     }
+    // Plain already (the usual case): only a whole number's `.0` goes.
+    if exponent == 0 && !text.contains('e') {
+        out.push_str(mantissa.strip_suffix(".0").unwrap_or(mantissa));
+        return;
+    }
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let mut digits = [0u8; 48];
     let n = whole.len() + fraction.len();
@@ -632,7 +637,8 @@ pub fn push_float<F: zmij::Float>(out: &mut String, x: F) {
         d = rest;
     }
     let zeros = |out: &mut String, k: i32| out.extend(std::iter::repeat_n('0', k.max(0) as usize));
-    let digits_text = |out: &mut String, d: &[u8]| out.extend(d.iter().map(|&b| char::from(b)));
+    // ASCII digits, copied from zmij's text.
+    let digits_text = |out: &mut String, d: &[u8]| out.push_str(std::str::from_utf8(d).unwrap_or_default());
     let len = d.len() as i32;
     if d.is_empty() {
         out.push('0');
