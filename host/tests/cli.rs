@@ -139,14 +139,14 @@ fn errors_name_the_file_row_field_and_reason_and_leave_nothing() {
         let says =
             format!("error: {}: the file has none of the model's fields: its columns are `a`, `b`", other.display());
         assert!(e.starts_with(&says), "{engine}: {e}");
-        // The same file-level error for JSON Lines, and for CSV written as JSON.
+        // JSON Lines, and CSV written as JSON, report per row, alike on every engine.
         let lines = dir.join("other.jsonl");
         std::fs::write(&lines, "{\"a\": 1, \"b\": 2}\n").unwrap();
         for (input, to) in [(&lines, "jsonl"), (&other, "json")] {
             let args = ["predict", "--engine", engine, "-m", "models/iris-species.onnx", input.to_str().unwrap()];
             let o = citizen(&[&args[..], &["--to", to]].concat());
             let e = stderr(&o);
-            let says = format!("error: {}: the file has none of the model's fields", input.display());
+            let says = format!("error: {}: the rows have none of the model's fields", input.display());
             assert!(e.starts_with(&says), "{engine} {to}: {e}");
         }
     }

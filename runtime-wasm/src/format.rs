@@ -90,14 +90,11 @@ pub fn read_table(bytes: &[u8], format: Format) -> Result<Table, Error> {
 }
 
 /// Predicts a whole file: the input rows with the output columns appended.
-/// Its columns are checked first, whatever its format, so a file without a
-/// needed column is one error naming the column.
 pub fn predict_file(model: &Model, input: &[u8], from: Format, to: Format) -> Result<Vec<u8>, Error> {
     if (from, to) == (Format::Csv, Format::Csv) {
         return predict_csv(model, input);
     }
     let table = read_table(input, from)?;
-    model.interface().check_columns(table.columns())?;
     let prediction = model.predict(&table)?;
     write(input, from, &table, &prediction, to)
 }
