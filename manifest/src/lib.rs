@@ -11,6 +11,7 @@
 //! depend on tract, ort, tokio, axum or object_store, and it builds for every
 //! wasm target.
 
+mod csv_rows;
 pub mod drift;
 mod table;
 
@@ -19,7 +20,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use table::{Cell, CsvRecord, CsvRows, JsonColumns, JsonInput, Table, csv_line, parse_number};
+pub use csv_rows::{CsvFields, CsvRecord, CsvRows, csv_line};
+pub use table::{Cell, JsonColumns, JsonInput, Table, parse_number};
 
 /// Key of the manifest entry in the ONNX model's `metadata_props`.
 pub const METADATA_KEY: &str = "citizen.manifest";
@@ -476,7 +478,7 @@ impl Encoder {
     /// making a cell of every field. A field that is plainly a finite number,
     /// a listed category or a yes/no is encoded as it stands; anything else
     /// (missing, a default, an error) goes through the cell.
-    pub fn encode_csv(&self, columns: &[String], records: &[csv::StringRecord]) -> Result<Vec<f32>, Error> {
+    pub fn encode_csv(&self, columns: &[String], records: &[CsvFields]) -> Result<Vec<f32>, Error> {
         let at = self.columns(columns, records.len())?;
         self.encode_rows(records.len(), |r, i| match at[i].and_then(|c| records[r].get(c)) {
             Some(text) => match plain(&self.fields[i], text) {

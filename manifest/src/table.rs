@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::Error;
+use crate::csv_rows::{CsvFields, CsvRecord, CsvRows};
 
 /// One cell as given.
 #[derive(Debug, Clone, PartialEq)]
@@ -201,7 +202,7 @@ impl Table {
     pub fn from_csv(bytes: &[u8]) -> Result<Table, Error> {
         let mut rows = CsvRows::new(bytes)?;
         let mut table = Table::new(rows.columns().to_vec());
-        let mut record = csv::StringRecord::new();
+        let mut record = CsvFields::new();
         loop {
             match rows.read_record(&mut record)? {
                 CsvRecord::Row => table.push_csv_record(&record),
@@ -214,14 +215,14 @@ impl Table {
     /// Appends a CSV record read by [`CsvRows`], each field read by
     /// [`Cell::from_csv`]. The record must have one field per column
     /// ([`CsvRows::read_record`] checks it).
-    pub fn push_csv_record(&mut self, record: &csv::StringRecord) {
+    pub fn push_csv_record(&mut self, record: &CsvFields) {
         debug_assert_eq!(record.len(), self.columns.len());
         self.cells.extend(record.iter().map(Cell::from_csv));
     }
 
     /// The table of these records under `columns`, each pushed by
     /// [`Table::push_csv_record`].
-    pub fn from_csv_records(columns: Vec<String>, records: &[csv::StringRecord]) -> Table {
+    pub fn from_csv_records(columns: Vec<String>, records: &[CsvFields]) -> Table {
         let mut table = Table::new(columns);
         records.iter().for_each(|r| table.push_csv_record(r));
         table
@@ -473,194 +474,6 @@ impl JsonColumns {
     }
 }
 
-/// CSV rows read one record at a time from any reader, in the dialect of
-/// [`Table::from_csv`] (which is built on it): a header row whose names are
-/// trimmed, a UTF-8 byte-order mark skipped, quoted fields, every row as wide
-/// as the header. Reads big files in chunks without holding them whole; the
-/// records keep their text exactly as written, so a writer can copy them.
-///
-/// A reader made with [`CsvRows::keeping_lines`] also keeps the bytes it
-/// reads, so a writer can copy a record's line itself ([`CsvRows::kept`]
-/// with the [`CsvRows::bytes_read`] offsets before and after the record).
-pub struct CsvRows<R> {
-    reader: csv::Reader<Kept<SkipBom<R>>>,
-    columns: Vec<String>,
-}
-
-/// What [`CsvRows::read_record`] found.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CsvRecord {
-    /// A row as wide as the header.
-    Row,
-    /// A row that cannot be read (a different number of fields than the
-    /// header, not UTF-8), with the reason naming its line; reading can go on.
-    Bad(String),
-    /// No more rows.
-    End,
-}
-
-impl<R: std::io::Read> CsvRows<R> {
-    /// Reads the header row.
-    pub fn new(input: R) -> Result<CsvRows<R>, Error> {
-        CsvRows::open(input, false)
-    }
-
-    /// Reads the header row, and keeps every byte read from here on until
-    /// [`CsvRows::forget_before`] lets it go.
-    pub fn keeping_lines(input: R) -> Result<CsvRows<R>, Error> {
-        CsvRows::open(input, true)
-    }
-
-    fn open(input: R, keep: bool) -> Result<CsvRows<R>, Error> {
-        let input = SkipBom { inner: input, head: [0; 3], pos: 0, len: 0, started: false };
-        let input = Kept { inner: input, keep, bytes: Vec::new(), start: 0 };
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(input);
-        let headers = reader.headers().map_err(csv_error)?;
-        if headers.is_empty() {
-            return Err(input_error("the CSV has no header row"));
-        }
-        let columns = headers.iter().map(|h| h.trim().to_string()).collect();
-        Ok(CsvRows { reader, columns })
-    }
-
-    /// The header's names, trimmed.
-    pub fn columns(&self) -> &[String] {
-        &self.columns
-    }
-
-    /// Reads the next row into `record`. An error is one that stops reading
-    /// (the input cannot be read any further).
-    pub fn read_record(&mut self, record: &mut csv::StringRecord) -> Result<CsvRecord, Error> {
-        match self.reader.read_record(record) {
-            Ok(true) => Ok(CsvRecord::Row),
-            Ok(false) => Ok(CsvRecord::End),
-            Err(e) if matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }) => {
-                Ok(CsvRecord::Bad(csv_error(e).to_string()))
-            }
-            Err(e) => Err(csv_error(e)),
-        }
-    }
-
-    /// Bytes of the input read so far (a byte-order mark not counted).
-    pub fn bytes_read(&self) -> u64 {
-        self.reader.position().byte()
-    }
-
-    /// The input's bytes from offset `start` to `end` (offsets as
-    /// [`CsvRows::bytes_read`] gives them), when this reader keeps them and
-    /// has not forgotten them.
-    pub fn kept(&self, start: u64, end: u64) -> Option<&[u8]> {
-        let kept = self.reader.get_ref();
-        let from = usize::try_from(start.checked_sub(kept.start)?).ok()?;
-        let to = usize::try_from(end.checked_sub(kept.start)?).ok()?;
-        kept.bytes.get(from..to)
-    }
-
-    /// Hands over the kept bytes before offset `offset` (from the first
-    /// byte still kept), and keeps what follows in `spare`, emptied first:
-    /// [`CsvRows::forget_before`] for a caller that wants the bytes, without
-    /// copying them.
-    pub fn take_kept(&mut self, offset: u64, mut spare: Vec<u8>) -> Vec<u8> {
-        let kept = self.reader.get_mut();
-        let n = usize::try_from(offset.saturating_sub(kept.start)).unwrap_or(usize::MAX).min(kept.bytes.len());
-        spare.clear();
-        spare.extend_from_slice(&kept.bytes[n..]);
-        let mut taken = std::mem::replace(&mut kept.bytes, spare);
-        taken.truncate(n);
-        kept.start += n as u64;
-        taken
-    }
-
-    /// Lets the kept bytes before offset `offset` go.
-    pub fn forget_before(&mut self, offset: u64) {
-        let kept = self.reader.get_mut();
-        let n = usize::try_from(offset.saturating_sub(kept.start)).unwrap_or(usize::MAX).min(kept.bytes.len());
-        kept.bytes.drain(..n);
-        kept.start += n as u64;
-    }
-}
-
-/// A reader that keeps a copy of what it reads (when `keep` is set):
-/// `bytes` holds the input from offset `start` on.
-struct Kept<R> {
-    inner: R,
-    keep: bool,
-    bytes: Vec<u8>,
-    start: u64,
-}
-
-impl<R: std::io::Read> std::io::Read for Kept<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if self.keep {
-            self.bytes.extend_from_slice(&buf[..n]);
-        }
-        Ok(n)
-    }
-}
-
-/// Where in `span` the line of a CSV record is, as written, without the
-/// blank lines before it and its line end: the line the outputs are
-/// appended to as more fields.
-/// `span` is the input from the offset before the record was read to the
-/// offset after ([`CsvRows::bytes_read`]). `None` when the line cannot be
-/// that record's: unquoted but not its fields joined by commas, shorter
-/// than they are, or a last line whose quotes do not pair (a quoted field
-/// left open at the end of the file, which an appended field would land
-/// in). A line that ends in a line end ended outside quotes: its quotes are
-/// not counted.
-pub fn csv_line(span: &[u8], record: &csv::StringRecord) -> Option<std::ops::Range<usize>> {
-    let start = span.iter().position(|&b| b != b'\n' && b != b'\r')?;
-    let line = &span[start..];
-    let unended = line.strip_suffix(b"\n").unwrap_or(line);
-    let unended = unended.strip_suffix(b"\r").unwrap_or(unended);
-    let ended = unended.len() < line.len();
-    let line = unended;
-    let fields = record.as_byte_record();
-    let joined = fields.as_slice().len() + fields.len().saturating_sub(1);
-    let whole = if line.contains(&b'"') {
-        line.len() >= joined && (ended || line.iter().filter(|&&b| b == b'"').count() % 2 == 0)
-    } else {
-        line.len() == joined
-    };
-    whole.then_some(start..start + line.len())
-}
-
-/// A reader that drops a leading UTF-8 byte-order mark.
-struct SkipBom<R> {
-    inner: R,
-    head: [u8; 3],
-    pos: usize,
-    len: usize,
-    started: bool,
-}
-
-impl<R: std::io::Read> std::io::Read for SkipBom<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if !self.started {
-            while self.len < 3 {
-                match self.inner.read(&mut self.head[self.len..]) {
-                    Ok(0) => break,
-                    Ok(n) => self.len += n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            self.started = true;
-            if self.head[..self.len] == *b"\xEF\xBB\xBF" {
-                self.len = 0;
-            }
-        }
-        if self.pos < self.len {
-            let n = (self.len - self.pos).min(buf.len());
-            buf[..n].copy_from_slice(&self.head[self.pos..self.pos + n]);
-            self.pos += n;
-            return Ok(n);
-        }
-        self.inner.read(buf)
-    }
-}
-
 fn kind(v: &serde_json::Value) -> &'static str {
     match v {
         serde_json::Value::Null => "null",
@@ -669,17 +482,5 @@ fn kind(v: &serde_json::Value) -> &'static str {
         serde_json::Value::String(_) => "a string",
         serde_json::Value::Array(_) => "an array",
         serde_json::Value::Object(_) => "an object",
-    }
-}
-
-fn csv_error(e: csv::Error) -> Error {
-    let line = e.position().map(|p| p.line());
-    let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-            input_error(format!("{at}the row has {len} fields, but the header has {expected_len}"))
-        }
-        csv::ErrorKind::Utf8 { .. } => input_error(format!("{at}the CSV is not valid UTF-8 text")),
-        _ => input_error(format!("{at}{e}")),
     }
 }

@@ -152,7 +152,7 @@ fn csv_rows_stream_the_from_csv_dialect_and_go_on_after_a_bad_row() {
     let text = b"\xEF\xBB\xBF\"\", a ,b\n1,\"x, y\",NA\n2,only\n3,\"q\"\"\",\n";
     let mut rows = crate::CsvRows::new(Trickle(text)).unwrap();
     assert_eq!(rows.columns(), ["", "a", "b"]);
-    let mut record = csv::StringRecord::new();
+    let mut record = crate::CsvFields::new();
     let mut table = Table::new(rows.columns().to_vec());
     let mut bad = Vec::new();
     loop {
@@ -303,7 +303,7 @@ mod drift {
 
 #[test]
 fn a_csv_line_is_the_record_as_written_without_its_line_end() {
-    let rec = |fields: &[&str]| csv::StringRecord::from(fields.to_vec());
+    let rec = |fields: &[&str]| crate::CsvFields::from_fields(fields);
     let line = |span: &'static [u8], fields: &[&str]| crate::csv_line(span, &rec(fields)).map(|r| &span[r]);
     assert_eq!(line(b"a,b,\n", &["a", "b", ""]), Some(&b"a,b,"[..]));
     assert_eq!(line(b"\n\r\na,b", &["a", "b"]), Some(&b"a,b"[..]), "blank lines before, no line end");
@@ -321,7 +321,7 @@ fn a_csv_line_is_the_record_as_written_without_its_line_end() {
 fn a_reader_keeping_lines_gives_each_records_bytes() {
     let text = "\u{feff}x,y\n1,2\r\n\n\"3\",4\n5,6";
     let mut rows = crate::CsvRows::keeping_lines(text.as_bytes()).unwrap();
-    let mut record = csv::StringRecord::new();
+    let mut record = crate::CsvFields::new();
     let mut spans = Vec::new();
     loop {
         let start = rows.bytes_read();
@@ -467,7 +467,7 @@ fn csv_records_encode_as_the_table_they_make() {
             let table = Table::from_csv(file).unwrap();
             let mut rows = CsvRows::new(file).unwrap();
             let mut records = Vec::new();
-            let mut record = csv::StringRecord::new();
+            let mut record = crate::CsvFields::new();
             while let CsvRecord::Row = rows.read_record(&mut record).unwrap() {
                 records.push(record.clone());
             }
@@ -483,4 +483,132 @@ fn csv_records_encode_as_the_table_they_make() {
     let table = Table::from_csv(files[1]).unwrap();
     assert!(car_manifest().encode(&table).is_err());
     assert!(car_manifest().encode(&Table::from_csv(files[0]).unwrap()).is_ok());
+}
+
+/// What a CSV reader made of one record, for comparing two readers.
+#[derive(Debug, PartialEq)]
+enum Read {
+    Row(Vec<String>),
+    Width(u64),
+    NotText,
+}
+
+/// A reader that gives a few bytes at a time: records, quoted fields and
+/// line ends are cut across reads.
+struct Pieces<'a> {
+    bytes: &'a [u8],
+    seed: u64,
+}
+
+impl std::io::Read for Pieces<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.seed = self.seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let n = ((self.seed >> 33) as usize % 7 + 1).min(buf.len()).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn csv_rows_read_what_the_csv_crate_reads() {
+    // Random texts of pieces that matter to CSV, read by CsvRows and by the
+    // csv crate's reader: the same header, rows, bad rows and offsets.
+    const PIECES: [&[u8]; 12] =
+        [b"a", b"bc", b",", b",", b"\"", b"\r", b"\n", b"\n", b" ", "é".as_bytes(), "\u{feff}".as_bytes(), b"\xff"];
+    let mut seed = 7u64;
+    let mut next = |n: u64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let mut cases = 0;
+    for case in 0..5_000 {
+        let len = next(50);
+        let mut text: Vec<u8> = (0..len).flat_map(|_| PIECES[next(PIECES.len() as u64) as usize].to_vec()).collect();
+        if text.starts_with("\u{feff}".as_bytes()) {
+            text.insert(0, b'a'); // the byte-order mark is tested on its own
+        }
+        let mut expected = Vec::new();
+        let mut reference = csv::Reader::from_reader(text.as_slice());
+        let header = reference.headers().map(|h| h.iter().map(|f| f.trim().to_string()).collect::<Vec<_>>());
+        let header = header.ok().filter(|h| !h.is_empty());
+        let mut reference_record = csv::StringRecord::new();
+        loop {
+            let read = match reference.read_record(&mut reference_record) {
+                Ok(false) => break,
+                Ok(true) => Read::Row(reference_record.iter().map(String::from).collect()),
+                Err(e) => match e.kind() {
+                    csv::ErrorKind::UnequalLengths { len, .. } => Read::Width(*len),
+                    csv::ErrorKind::Utf8 { .. } => Read::NotText,
+                    _ => panic!("{e}"),
+                },
+            };
+            expected.push((read, reference.position().byte()));
+        }
+        let mut record = CsvFields::new();
+        for pieces in [false, true] {
+            let input: Box<dyn std::io::Read> =
+                if pieces { Box::new(Pieces { bytes: &text, seed: case }) } else { Box::new(text.as_slice()) };
+            let shown = String::from_utf8_lossy(&text);
+            let mut rows = match CsvRows::new(input) {
+                Ok(rows) => rows,
+                Err(e) => {
+                    assert_eq!(header, None, "{shown:?}: {e}");
+                    continue;
+                }
+            };
+            assert_eq!(Some(rows.columns().to_vec()), header, "{shown:?}");
+            let mut got = Vec::new();
+            loop {
+                let read = match rows.read_record(&mut record).unwrap() {
+                    CsvRecord::End => break,
+                    CsvRecord::Row => Read::Row(record.iter().map(String::from).collect()),
+                    CsvRecord::Bad(reason) if reason.contains("not valid UTF-8") => Read::NotText,
+                    CsvRecord::Bad(reason) => {
+                        let (_, after) = reason.split_once("the row has ").unwrap();
+                        Read::Width(after.split(' ').next().unwrap().parse().unwrap())
+                    }
+                };
+                got.push((read, rows.bytes_read()));
+            }
+            assert_eq!(got, expected, "{shown:?}");
+            cases += 1;
+        }
+    }
+    assert!(cases > 5_000, "most texts have a header: {cases}");
+}
+
+#[test]
+fn csv_errors_name_the_line_the_row_is_on() {
+    let bad = |text: &str| {
+        let mut rows = CsvRows::new(text.as_bytes()).unwrap();
+        let mut record = crate::CsvFields::new();
+        loop {
+            match rows.read_record(&mut record).unwrap() {
+                CsvRecord::Row => {}
+                CsvRecord::Bad(reason) => return reason,
+                CsvRecord::End => panic!("no bad row in {text:?}"),
+            }
+        }
+    };
+    let wide = "line 3: the row has 3 fields, but the header has 2";
+    assert_eq!(bad("a,b\n1,2\n1,2,3\n"), wide);
+    assert_eq!(bad("a,b\r\n1,2\r\n1,2,3\r\n"), wide, "CRLF line ends");
+    assert_eq!(bad("a,b\n\n\n1,2,3\n"), "line 4: the row has 3 fields, but the header has 2", "after blank lines");
+    assert_eq!(
+        bad("a,b\n\"1\n2\",2\n1,2,3\n"),
+        "line 4: the row has 3 fields, but the header has 2",
+        "after a field over two lines"
+    );
+    let mut bytes = b"a,b\n1,2\nx,\xff\n".to_vec();
+    let mut rows = CsvRows::new(bytes.as_slice()).unwrap();
+    let mut record = crate::CsvFields::new();
+    rows.read_record(&mut record).unwrap();
+    assert_eq!(
+        rows.read_record(&mut record).unwrap(),
+        CsvRecord::Bad("line 3: the CSV is not valid UTF-8 text".into())
+    );
+    bytes[0] = b'\xff';
+    let e = CsvRows::new(bytes.as_slice()).err().unwrap().to_string();
+    assert_eq!(e, "line 1: the CSV is not valid UTF-8 text");
 }

@@ -113,7 +113,7 @@ fn predict_csv(model: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
     let mut rows = SpannedRows::new(input)?;
     let columns = rows.columns().to_vec();
     model.interface().check_columns(&columns)?;
-    let mut records: Vec<csv::StringRecord> = Vec::new();
+    let mut records: Vec<manifest::CsvFields> = Vec::new();
     let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
     let mut out: Option<CsvOut<Vec<u8>>> = None;
     let mut problems: Vec<manifest::RowError> = Vec::new();
@@ -123,7 +123,7 @@ fn predict_csv(model: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
         let mut end = false;
         while n < CSV_CHUNK_ROWS {
             if records.len() == n {
-                records.push(csv::StringRecord::new());
+                records.push(manifest::CsvFields::new());
                 spans.push(0..0);
             }
             match rows.next(&mut records[n])? {
@@ -246,7 +246,7 @@ impl<'a> SpannedRows<'a> {
 
     /// Reads the next record and gives its bytes' range; `None` at the end.
     /// A row that cannot be read is an error.
-    fn next(&mut self, record: &mut csv::StringRecord) -> Result<Option<std::ops::Range<usize>>, Error> {
+    fn next(&mut self, record: &mut manifest::CsvFields) -> Result<Option<std::ops::Range<usize>>, Error> {
         let start = self.rows.bytes_read() as usize + self.bom;
         match self.rows.read_record(record).map_err(Error::Input)? {
             manifest::CsvRecord::Row => Ok(Some(start..self.rows.bytes_read() as usize + self.bom)),
@@ -324,20 +324,9 @@ impl<W: std::io::Write> CsvOut<W> {
     }
 
     /// Writes one row of a CSV input: `record` as read, then row `r` of the
-    /// prediction. The same bytes as [`CsvOut::row`], without copying the
-    /// input fields: the outputs are appended to `record` for the write and
-    /// taken off again.
-    pub fn csv_row(&mut self, record: &mut csv::StringRecord, p: &Prediction, r: usize) -> Result<(), Error> {
-        let fields = record.len();
-        for c in &p.columns {
-            self.text.clear();
-            c.values.push_text(r, &mut self.text);
-            record.push_field(&self.text);
-        }
-        let written = self.csv.write_byte_record(record.as_byte_record()).map_err(write_error);
-        record.truncate(fields);
-        written?;
-        self.written()
+    /// prediction; the same bytes as [`CsvOut::row`].
+    pub fn csv_row(&mut self, record: &manifest::CsvFields, p: &Prediction, r: usize) -> Result<(), Error> {
+        self.row(record.iter(), p, r)
     }
 
     /// Writes one row of a CSV input given as read: the record's line
@@ -348,7 +337,7 @@ impl<W: std::io::Write> CsvOut<W> {
     pub fn line_row(
         &mut self,
         span: &[u8],
-        record: &mut csv::StringRecord,
+        record: &manifest::CsvFields,
         p: &Prediction,
         r: usize,
     ) -> Result<(), Error> {
@@ -478,10 +467,10 @@ fn write_csv(input: &[u8], from: Format, table: &Table, p: &Prediction) -> Resul
     if from == Format::Csv {
         // Input rows are written back as written.
         let mut rows = SpannedRows::new(input)?;
-        let mut record = csv::StringRecord::new();
+        let mut record = manifest::CsvFields::new();
         let mut r = 0;
         while let Some(span) = rows.next(&mut record)? {
-            w.line_row(input.get(span).unwrap_or_default(), &mut record, p, r)?;
+            w.line_row(input.get(span).unwrap_or_default(), &record, p, r)?;
             r += 1;
         }
     } else {

@@ -356,7 +356,7 @@ impl Interface {
     /// build from these records (read by `manifest::CsvRows` under
     /// `columns`): the same tensors and errors. A model with a manifest
     /// encodes straight from the records' text, without the table.
-    pub fn prepare_csv(&self, columns: &[String], records: &[csv::StringRecord]) -> Result<Vec<NamedTensor>, Error> {
+    pub fn prepare_csv(&self, columns: &[String], records: &[manifest::CsvFields]) -> Result<Vec<NamedTensor>, Error> {
         match &self.inputs {
             Inputs::Manifest { onnx_input, encoder } => {
                 let data = encoder.encode_csv(columns, records).map_err(Error::Input)?;

@@ -109,7 +109,7 @@ impl LocalBatch {
         // written back as written (CsvOut::line_row).
         let first = self.reader.bytes_read();
         let mut spans = Vec::new();
-        let mut record = csv::StringRecord::new();
+        let mut record = manifest::CsvFields::new();
         while records.len() < max_rows.max(1) {
             let start = self.reader.bytes_read() - first;
             match self.reader.read_record(&mut record).map_err(Error::Input)? {

@@ -11,8 +11,7 @@ use anyhow::{Context, Result, anyhow};
 use arrow::array::BooleanArray;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
-use csv::StringRecord;
-use manifest::{CsvRecord, CsvRows, JsonColumns, Table};
+use manifest::{CsvFields, CsvRecord, CsvRows, JsonColumns, Table};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use runtime_wasm::interface::retain_kept;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -52,7 +51,7 @@ pub(super) enum Raw {
 /// CSV records with the bytes they were read from.
 #[derive(Default)]
 pub(super) struct CsvLines {
-    pub records: Vec<StringRecord>,
+    pub records: Vec<CsvFields>,
     /// The input from the chunk's first record to its last.
     pub bytes: Vec<u8>,
     /// Each record's line in `bytes` ([`manifest::csv_line`]), found while
@@ -101,7 +100,7 @@ impl Chunk {
 /// An open input file.
 pub(super) enum Reader {
     Csv {
-        rows: CsvRows<BufReader<File>>,
+        rows: CsvRows<File>,
         next_row: u64,
         done: bool,
         /// Record buffers the writer is done with, to read into again.
@@ -131,8 +130,7 @@ impl Reader {
         let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
         Ok(match format {
             BatchFormat::Csv => {
-                let rows = CsvRows::keeping_lines(BufReader::with_capacity(1 << 16, file))
-                    .context("not a readable CSV file")?;
+                let rows = CsvRows::keeping_lines(file).context("not a readable CSV file")?;
                 Reader::Csv { rows, next_row: 1, done: false, recycled }
             }
             BatchFormat::JsonLines => {
@@ -189,7 +187,7 @@ impl Reader {
                 let mut used = 0;
                 for _ in 0..max_rows {
                     if used == records.len() {
-                        records.push(StringRecord::new());
+                        records.push(CsvFields::new());
                     }
                     let row = *next_row;
                     let start = rows.bytes_read() - first;

@@ -99,7 +99,7 @@ fn prepare_all(model: &dyn Predictor, input: &Path, chunk: usize, keep: bool) ->
     let t = Instant::now();
     let file = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(input)?);
     let mut rows = CsvRows::new(file)?;
-    let mut records = vec![csv::StringRecord::new(); chunk];
+    let mut records = vec![manifest::CsvFields::new(); chunk];
     let mut all = Vec::new();
     let mut done = false;
     while !done {
@@ -153,7 +153,7 @@ fn to_parquet(data: &Path, csv: &Path, out: &Path) -> Result<()> {
         .build();
     let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(out)?, schema.clone(), Some(props))?;
     let mut rows = CsvRows::new(std::io::BufReader::new(std::fs::File::open(csv)?))?;
-    let mut record = csv::StringRecord::new();
+    let mut record = manifest::CsvFields::new();
     let mut done = false;
     while !done {
         let mut table = Table::new(rows.columns().to_vec());
