@@ -3,9 +3,11 @@
 //! The dialect is the csv crate's default (comma, `"` quotes with `""` for a
 //! quote inside, CR, LF and CRLF line ends, blank lines skipped), with a
 //! UTF-8 byte-order mark skipped and every row as wide as the header. A
-//! line without a quote, by far the common case, is split at its commas
-//! here; a line with a quote goes through `csv_core`'s parser, the one the
-//! csv crate uses, so quoted fields read exactly as there.
+//! line whose fields are plain or quoted without a quote inside (`"like,
+//! this"`), by far the common case, is split at its commas here, eight bytes
+//! at a time; any other line (`""` inside quotes, a line end inside quotes,
+//! bytes that are not UTF-8) goes through `csv_core`, the csv crate's own
+//! parser, so it reads exactly as there.
 
 use csv_core::ReadRecordResult;
 
@@ -18,7 +20,7 @@ const READ_SIZE: usize = 1 << 16;
 const MAX_RECORD: u64 = u32::MAX as u64;
 
 fn too_long(line: u64) -> Error {
-    input_error(format!("line {line}: the row is longer than {} bytes", MAX_RECORD))
+    input_error(format!("line {line}: the row is longer than {MAX_RECORD} bytes"))
 }
 
 /// CSV rows read one record at a time from any reader, in the dialect of
@@ -49,8 +51,6 @@ pub struct CsvRows<R> {
     core: Box<csv_core::Reader>,
     out: Vec<u8>,
     ends: Vec<usize>,
-    /// Scratch of [`CsvFields::split_line`].
-    marks: Vec<u32>,
     columns: Vec<String>,
 }
 
@@ -119,7 +119,6 @@ impl<R: std::io::Read> CsvRows<R> {
             core,
             out: vec![0; 1024],
             ends: vec![0; 64],
-            marks: Vec::new(),
             columns: Vec::new(),
         };
         while rows.filled < 3 && rows.fill()? {}
@@ -269,7 +268,7 @@ impl<R: std::io::Read> CsvRows<R> {
         let Ok(text) = std::str::from_utf8(&self.buf[self.pos..end]) else {
             return self.read_by_csv_core(record, line);
         };
-        if !record.split_line(text, &mut self.marks) {
+        if !record.split_line(text) {
             return self.read_by_csv_core(record, line);
         }
         // The first byte of the line end goes with the record, as in csv.
@@ -392,67 +391,86 @@ impl CsvFields {
     /// Reads a line (without its line end) whose fields are plain or
     /// quoted without a quote inside, `"like, this"`: what csv_core reads
     /// from it. False, and the record left to be refilled, for a line
-    /// with any other quote, which only csv_core is to read.
-    /// `line` is at most [`MAX_RECORD`] bytes; `marks` is scratch.
-    fn split_line(&mut self, line: &str, marks: &mut Vec<u32>) -> bool {
+    /// with any other quote, which only csv_core is to read. `line` is at
+    /// most [`MAX_RECORD`] bytes.
+    fn split_line(&mut self, line: &str) -> bool {
         self.clear();
         self.text.push_str(line);
         let b = line.as_bytes();
-        commas_and_quotes(b, marks);
-        // `at` is where the field starts; `k` the first mark from there on.
-        let (mut at, mut k) = (0, 0);
-        loop {
-            if b.get(at) == Some(&b'"') {
-                k += 1;
-                while marks.get(k).is_some_and(|&m| b[m as usize] != b'"') {
-                    k += 1;
+        // Where the field starts, and where its closing quote is once found.
+        let mut at = 0;
+        let mut quoted = b.first() == Some(&b'"');
+        let mut closed: Option<usize> = None;
+        let mut ok = true;
+        for_each_comma_or_quote(b, |m| {
+            if let Some(close) = closed {
+                // Only the comma right after the closing quote may follow.
+                if m != close + 1 || b[m] != b',' {
+                    ok = false;
+                    return false;
                 }
-                let Some(close) = marks.get(k).map(|&m| m as usize) else { return false };
                 self.spans.push((at as u32 + 1, close as u32));
-                match b.get(close + 1) {
-                    None => return true,
-                    Some(b',') => (at, k) = (close + 2, k + 2),
-                    Some(_) => return false,
+                closed = None;
+                at = m + 1;
+                quoted = b.get(at) == Some(&b'"');
+            } else if quoted {
+                if b[m] == b'"' && m != at {
+                    closed = Some(m);
                 }
+            } else if b[m] == b',' {
+                self.spans.push((at as u32, m as u32));
+                at = m + 1;
+                quoted = b.get(at) == Some(&b'"');
             } else {
-                let Some(stop) = marks.get(k).map(|&m| m as usize) else {
-                    self.spans.push((at as u32, b.len() as u32));
-                    return true;
-                };
-                if b[stop] == b'"' {
-                    return false; // a quote inside a field
-                }
-                self.spans.push((at as u32, stop as u32));
-                (at, k) = (stop + 1, k + 1);
+                ok = false; // a quote inside a field
+                return false;
+            }
+            true
+        });
+        match closed {
+            _ if !ok => false,
+            Some(close) if close + 1 == b.len() => {
+                self.spans.push((at as u32 + 1, close as u32));
+                true
+            }
+            Some(_) => false,
+            None if quoted => false, // a quote left open: the field goes on past the line end
+            None => {
+                self.spans.push((at as u32, b.len() as u32));
+                true
             }
         }
     }
 }
 
-/// The offsets of the commas and quotes in `b`, in order, into `marks`
-/// (emptied first). Eight bytes at a time: a byte equal to `c` is a zero
-/// byte of `word ^ c…c`, found exactly by the high-bit trick.
-fn commas_and_quotes(b: &[u8], marks: &mut Vec<u32>) {
+/// Calls `f` with the offset of each comma and quote in `b`, in order,
+/// until it returns false. Eight bytes at a time: a byte equal to `c` is a
+/// zero byte of `word ^ c…c`, found exactly by the high-bit trick.
+fn for_each_comma_or_quote(b: &[u8], mut f: impl FnMut(usize) -> bool) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let equal = |word: u64, c: u8| {
         let x = word ^ (ONES * u64::from(c));
         !(((x & LOW7) + LOW7) | x | LOW7)
     };
-    marks.clear();
     let mut words = b.chunks_exact(8);
     let mut base = 0;
     for word in &mut words {
         let word = u64::from_le_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]);
         let mut found = equal(word, b',') | equal(word, b'"');
         while found != 0 {
-            marks.push(base + found.trailing_zeros() / 8);
+            if !f(base + found.trailing_zeros() as usize / 8) {
+                return;
+            }
             found &= found - 1;
         }
         base += 8;
     }
-    let rest = words.remainder().iter().enumerate();
-    marks.extend(rest.filter(|(_, c)| matches!(c, b',' | b'"')).map(|(i, _)| base + i as u32));
+    for (i, c) in words.remainder().iter().enumerate() {
+        if matches!(c, b',' | b'"') && !f(base + i) {
+            return;
+        }
+    }
 }
 
 /// Where in `span` the line of a CSV record is, as written, without the
