@@ -174,7 +174,8 @@ impl MakeRequestId for RequestIds {
     }
 }
 
-/// All routes, with the layers every request goes through.
+/// All routes, each measured by `metrics::track` (which needs the route
+/// matched); [`serve`] puts the layers every request goes through around it.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/models", get(api::list_models))
@@ -233,21 +234,41 @@ pub fn router(state: AppState) -> Router {
         Some(dir) => api.fallback_service(web_app(dir, &state.config.frame_ancestors)),
         None => api.fallback(|| async { ApiError::not_found("no such route") }),
     };
+    api.layer(axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track)).with_state(state)
+}
+
+/// The router inside the layers every request goes through: request ids,
+/// the trace span, panics caught, CORS. Around the router once, not around
+/// each route (`Router::layer`), which boxed and cloned every layer per
+/// request.
+fn app(
+    state: AppState,
+) -> impl tower::Service<
+    axum::http::Request<Body>,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future: Send + 'static,
+> + Clone
++ Send
++ Sync
++ 'static {
     let request_id = header::HeaderName::from_static("x-request-id");
-    api.layer(axum::middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
-        .layer(cors(&state.config.cors_origins))
+    let cors = cors(&state.config.cors_origins);
+    tower::ServiceBuilder::new()
+        .map_response(axum::response::IntoResponse::into_response)
+        .layer(SetRequestIdLayer::new(request_id.clone(), RequestIds::new()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<Body>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id))
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(ApiError::internal(
                 "the server hit a bug answering this request",
             ))
         }))
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<Body>| {
-            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
-        }))
-        .layer(SetRequestIdLayer::new(request_id, RequestIds::new()))
-        .with_state(state)
+        .layer(cors)
+        .service(router(state))
 }
 
 /// The web app's files, gzipped ahead of time where `scripts/build-web.sh`
@@ -374,7 +395,8 @@ pub async fn serve(config: Config) -> Result<()> {
     println!("citizen serve: listening on http://{addr} (store: {})", state.store.location);
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
-    axum::serve(listener, router(state)).with_graceful_shutdown(crate::http::shutdown()).await.context("serving")?;
+    let app = axum::ServiceExt::<axum::http::Request<Body>>::into_make_service(app(state));
+    axum::serve(listener, app).with_graceful_shutdown(crate::http::shutdown()).await.context("serving")?;
     tracing::info!("stopped");
     Ok(())
 }
