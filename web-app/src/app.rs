@@ -894,6 +894,7 @@ fn show_explanation(model: &Model, row: &Map<String, Value>) {
     if items.len() > SHOWN {
         bars.push(bar(format!("{} other fields", items.len() - SHOWN), "", rest));
     }
+    let moved = items.iter().any(|c| c.contribution != 0.0);
     let output = match e.output.split_once('.') {
         Some((head, class)) => format!("{} of {class}", text::label(head)),
         None => text::label(&e.output),
@@ -902,11 +903,7 @@ fn show_explanation(model: &Model, row: &Map<String, Value>) {
         "explain",
         [
             el("h3").text("Why this prediction"),
-            el("p").class("muted").text(&format!(
-                "Compared with a typical input ({output} {}), these fields moved it by {}:",
-                text::value(e.baseline),
-                text::signed(e.value - e.baseline)
-            )),
+            el("p").class("muted").text(&text::explain_lead(&output, e.baseline, e.value, moved)),
             el("div").class("contribs").attr("role", "list").children(bars),
             el("p").class("fine").text(&format!(
                 "Shapley values against the typical input, {}; computed here in {}.",

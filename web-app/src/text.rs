@@ -88,6 +88,25 @@ pub fn signed(x: f64) -> String {
     if x > 0.0 && v != "0" { format!("+{v}") } else { v }
 }
 
+/// The sentence above a prediction's explanation: how far the fields moved
+/// `output` from its value for the typical input (`baseline`). When no field
+/// moved it (`moved` false: every contribution is zero, as for the form's
+/// first values, which are the typical input), it says so and what to do.
+pub fn explain_lead(output: &str, baseline: f64, value: f64, moved: bool) -> String {
+    if moved {
+        format!(
+            "Compared with a typical input ({output} {}), these fields moved it by {}:",
+            self::value(baseline),
+            signed(value - baseline)
+        )
+    } else {
+        format!(
+            "These are the typical input's values ({output} {}): change a field to see how it moves {output}.",
+            self::value(baseline)
+        )
+    }
+}
+
 /// A probability as a percentage with one decimal.
 pub fn percent(p: f64) -> String {
     format!("{}%", number(p * 100.0, 1))
@@ -124,6 +143,17 @@ mod tests {
         assert_eq!(label("sepalWidthCM"), "Sepal width CM");
         assert_eq!(plain(21.0), "21");
         assert_eq!(plain(2.4), "2.4");
+    }
+
+    #[test]
+    fn an_explanation_says_what_moved_the_prediction() {
+        let lead = explain_lead("Price", 20.16, 23.5, true);
+        assert_eq!(lead, "Compared with a typical input (Price 20.16), these fields moved it by +3.34:");
+        let lead = explain_lead("Price", 20.16, 20.16, false);
+        assert_eq!(
+            lead,
+            "These are the typical input's values (Price 20.16): change a field to see how it moves Price."
+        );
     }
 
     #[test]
