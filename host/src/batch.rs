@@ -73,7 +73,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use anyhow::{Context, Result, anyhow, bail};
 use manifest::Table;
 use runtime_wasm::format::Format;
-use runtime_wasm::interface::{Interface, NamedTensor, Prediction};
+use runtime_wasm::interface::{Interface, NamedTensor};
 
 use input::{Chunk, Problem, Raw, Reader};
 use output::Writer;
@@ -194,46 +194,12 @@ impl fmt::Display for Cancelled {
 
 impl std::error::Error for Cancelled {}
 
-/// Anything that predicts: an engine behind the runtime's interface, which
-/// validates rows, encodes them into input tensors and names the outputs.
-/// Implemented for ONNX Runtime ([`crate::ort_engine::OrtModel`]) and our
-/// runtime ([`runtime_wasm::Model`]).
-pub trait Predictor: Sync {
-    /// The model's interface (validation, preprocessing, output naming).
-    fn interface(&self) -> &Interface;
+/// Anything that predicts, shared by the batch's threads: an engine behind
+/// the runtime's interface ([`runtime_wasm::Engine`]: ONNX Runtime through
+/// [`crate::ort_engine::OrtModel`] for the cloud, our runtime elsewhere).
+pub trait Predictor: runtime_wasm::Engine + Sync {}
 
-    /// Runs input tensors made by [`Interface::prepare`]; returns the
-    /// outputs in [`Interface::onnx_outputs`] order.
-    fn run(&self, inputs: Vec<NamedTensor>) -> Result<Vec<NamedTensor>>;
-
-    /// Validates and predicts a table.
-    fn predict(&self, table: &Table) -> Result<Prediction> {
-        let iface = self.interface();
-        let inputs = iface.prepare(table)?;
-        let outputs = if table.is_empty() { vec![] } else { self.run(inputs)? };
-        Ok(iface.finish(table.len(), outputs)?)
-    }
-}
-
-impl Predictor for crate::ort_engine::OrtModel {
-    fn interface(&self) -> &Interface {
-        &self.file().interface
-    }
-
-    fn run(&self, inputs: Vec<NamedTensor>) -> Result<Vec<NamedTensor>> {
-        crate::ort_engine::OrtModel::run(self, inputs)
-    }
-}
-
-impl Predictor for runtime_wasm::Model {
-    fn interface(&self) -> &Interface {
-        runtime_wasm::Model::interface(self)
-    }
-
-    fn run(&self, inputs: Vec<NamedTensor>) -> Result<Vec<NamedTensor>> {
-        Ok(runtime_wasm::Model::run(self, inputs)?)
-    }
-}
+impl<T: runtime_wasm::Engine + Sync + ?Sized> Predictor for T {}
 
 /// Predicts the file `input` chunk by chunk: good rows with the outputs
 /// appended go to `output` (in `opts.output` format), bad rows to `errors`

@@ -14,9 +14,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use manifest::Table;
 use ort::session::{Session, SessionInputValue};
 use ort::value::{DynValue, Tensor};
-use runtime_wasm::ModelFile;
 use runtime_wasm::format::{self, Format};
 use runtime_wasm::interface::{Data, NamedTensor, Prediction};
+use runtime_wasm::{Engine, Interface, ModelFile};
 
 static ENVIRONMENT: OnceLock<std::result::Result<ort::environment::Environment, String>> = OnceLock::new();
 
@@ -83,24 +83,15 @@ impl OrtModel {
 
     /// Validates and predicts a table, exactly as the runtime does.
     pub fn predict(&self, table: &Table) -> Result<Prediction> {
-        let iface = &self.file.interface;
-        let inputs = iface.prepare(table)?;
-        let rows = table.len();
-        let outputs = if rows == 0 { vec![] } else { self.run(inputs)? };
-        Ok(iface.finish(rows, outputs)?)
+        Ok(Engine::predict(self, table)?)
     }
 
     /// A whole file predicted at once, as `citizen predict --engine ort`
-    /// does, with the errors of `runtime_wasm::format::predict_file`: a CSV
-    /// to CSV run checks the columns first; other formats (which also carry
-    /// API rows, as on the edge) report per row.
+    /// does: the runtime's own file path ([`format::predict_file`]) with
+    /// ONNX Runtime running the graph, so the bytes and the errors are those
+    /// of every other engine.
     pub fn predict_file(&self, input: &[u8], from: Format, to: Format) -> Result<Vec<u8>> {
-        let table = format::read_table(input, from)?;
-        if (from, to) == (Format::Csv, Format::Csv) {
-            self.file.interface.check_columns(table.columns())?;
-        }
-        let p = self.predict(&table)?;
-        Ok(format::write(input, from, &table, &p, to)?)
+        Ok(format::predict_file(self, input, from, to)?)
     }
 
     /// Runs prepared inputs; returns the interface's outputs.
@@ -126,6 +117,16 @@ impl OrtModel {
             result.push(extract(name, value)?);
         }
         Ok(result)
+    }
+}
+
+impl Engine for OrtModel {
+    fn interface(&self) -> &Interface {
+        &self.file.interface
+    }
+
+    fn run(&self, inputs: Vec<NamedTensor>) -> std::result::Result<Vec<NamedTensor>, runtime_wasm::Error> {
+        OrtModel::run(self, inputs).map_err(|e| runtime_wasm::Error::Run(format!("{e:#}")))
     }
 }
 

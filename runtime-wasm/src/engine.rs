@@ -10,6 +10,46 @@ use crate::Error;
 use crate::file::ModelFile;
 use crate::interface::{Data, Dtype, Inputs, Interface, NamedTensor, Prediction};
 
+/// What runs a model's graph behind its [`Interface`]: our tract engine
+/// ([`Model`]) here, ONNX Runtime in the host. Everything around the graph
+/// (validation, encoding, naming the outputs, reading and writing files:
+/// [`crate::format::predict_file`], the host's batches) is written once
+/// over this.
+pub trait Engine {
+    /// The model's interface (validation, preprocessing, output naming).
+    fn interface(&self) -> &Interface;
+
+    /// Runs input tensors made by [`Interface::prepare`] or
+    /// [`Interface::prepare_csv`]; returns the outputs in
+    /// [`Interface::onnx_outputs`] order.
+    fn run(&self, inputs: Vec<NamedTensor>) -> Result<Vec<NamedTensor>, Error>;
+
+    /// Runs `rows` rows' input tensors and names the outputs.
+    fn predict_prepared(&self, rows: usize, inputs: Vec<NamedTensor>) -> Result<Prediction, Error> {
+        if rows == 0 {
+            return self.interface().finish(0, vec![]);
+        }
+        let outputs = self.run(inputs)?;
+        self.interface().finish(rows, outputs)
+    }
+
+    /// Validates and predicts a table of rows.
+    fn predict(&self, table: &Table) -> Result<Prediction, Error> {
+        let inputs = self.interface().prepare(table)?;
+        self.predict_prepared(table.len(), inputs)
+    }
+}
+
+impl Engine for Model {
+    fn interface(&self) -> &Interface {
+        Model::interface(self)
+    }
+
+    fn run(&self, inputs: Vec<NamedTensor>) -> Result<Vec<NamedTensor>, Error> {
+        Model::run(self, inputs)
+    }
+}
+
 /// A loaded model, planned and ready to predict.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -111,18 +151,13 @@ impl Model {
 
     /// Validates and predicts a table of rows.
     pub fn predict(&self, table: &Table) -> Result<Prediction, Error> {
-        let inputs = self.interface().prepare(table)?;
-        self.predict_prepared(table.len(), inputs)
+        Engine::predict(self, table)
     }
 
     /// Runs `rows` rows' input tensors, made by the interface's `prepare`
     /// or `prepare_csv`, and names the outputs.
     pub fn predict_prepared(&self, rows: usize, inputs: Vec<NamedTensor>) -> Result<Prediction, Error> {
-        if rows == 0 {
-            return self.interface().finish(0, vec![]);
-        }
-        let outputs = self.run(inputs)?;
-        self.interface().finish(rows, outputs)
+        Engine::predict_prepared(self, rows, inputs)
     }
 
     /// Predicts rows given as JSON (one object, an array of objects, or an

@@ -7,7 +7,7 @@ use manifest::{Cell, Table};
 use serde_json::{Map, Value};
 
 use crate::Error;
-use crate::engine::Model;
+use crate::engine::Engine;
 use crate::interface::Prediction;
 
 /// A table file format.
@@ -90,7 +90,7 @@ pub fn read_table(bytes: &[u8], format: Format) -> Result<Table, Error> {
 }
 
 /// Predicts a whole file: the input rows with the output columns appended.
-pub fn predict_file(model: &Model, input: &[u8], from: Format, to: Format) -> Result<Vec<u8>, Error> {
+pub fn predict_file(model: &(impl Engine + ?Sized), input: &[u8], from: Format, to: Format) -> Result<Vec<u8>, Error> {
     if (from, to) == (Format::Csv, Format::Csv) {
         return predict_csv(model, input);
     }
@@ -109,7 +109,7 @@ const CSV_CHUNK_ROWS: usize = 2048;
 /// errors are gathered from every chunk, numbered in the file, at most 1,000
 /// as `Table`'s encoder keeps), with memory that follows the chunk, not the file, and without a
 /// cell made of every field.
-fn predict_csv(model: &Model, input: &[u8]) -> Result<Vec<u8>, Error> {
+fn predict_csv(model: &(impl Engine + ?Sized), input: &[u8]) -> Result<Vec<u8>, Error> {
     let mut rows = SpannedRows::new(input)?;
     let columns = rows.columns().to_vec();
     model.interface().check_columns(&columns)?;
@@ -484,6 +484,7 @@ fn write_csv(input: &[u8], from: Format, table: &Table, p: &Prediction) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Model;
 
     fn model(file: &str) -> Model {
         let path = format!("{}/../models/{file}", env!("CARGO_MANIFEST_DIR"));

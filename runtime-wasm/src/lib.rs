@@ -28,7 +28,7 @@ mod js;
 #[cfg(target_os = "wasi")]
 mod wasi;
 
-pub use engine::Model;
+pub use engine::{Engine, Model};
 pub use error::Error;
 pub use file::{ModelFile, ValueInfo};
 pub use interface::{Interface, Prediction};
