@@ -12,6 +12,7 @@
 use csv_core::ReadRecordResult;
 
 use crate::Error;
+use crate::table::input_error;
 
 /// Bytes asked of the input per read.
 const READ_SIZE: usize = 1 << 16;
@@ -78,10 +79,6 @@ enum Fields {
         count: usize,
     },
     End,
-}
-
-fn input_error(reason: impl Into<String>) -> Error {
-    Error::Input(reason.into())
 }
 
 fn not_text(line: u64) -> String {

@@ -136,7 +136,7 @@ pub struct Table {
     cells: Vec<Cell>,
 }
 
-fn input_error(reason: impl Into<String>) -> Error {
+pub(crate) fn input_error(reason: impl Into<String>) -> Error {
     Error::Input(reason.into())
 }
 

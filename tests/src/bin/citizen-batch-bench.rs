@@ -97,8 +97,8 @@ fn generate(data: &Path, rows: usize, out: &Path) -> Result<u64> {
 /// (when `keep`) and the seconds it took.
 fn prepare_all(model: &dyn Predictor, input: &Path, chunk: usize, keep: bool) -> Result<(Vec<Vec<NamedTensor>>, f64)> {
     let t = Instant::now();
-    let file = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(input)?);
-    let mut rows = CsvRows::new(file)?;
+    // CsvRows reads in blocks of its own, as the batch's reader gives it the file.
+    let mut rows = CsvRows::new(std::fs::File::open(input)?)?;
     let mut records = vec![manifest::CsvFields::new(); chunk];
     let mut all = Vec::new();
     let mut done = false;
@@ -152,7 +152,7 @@ fn to_parquet(data: &Path, csv: &Path, out: &Path) -> Result<()> {
         .set_max_row_group_row_count(Some(128 * 1024))
         .build();
     let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(out)?, schema.clone(), Some(props))?;
-    let mut rows = CsvRows::new(std::io::BufReader::new(std::fs::File::open(csv)?))?;
+    let mut rows = CsvRows::new(std::fs::File::open(csv)?)?;
     let mut record = manifest::CsvFields::new();
     let mut done = false;
     while !done {
