@@ -4,8 +4,8 @@
 //! quote inside, CR, LF and CRLF line ends, blank lines skipped), with a
 //! UTF-8 byte-order mark skipped and every row as wide as the header. A
 //! line whose fields are plain or quoted without a quote inside (`"like,
-//! this"`), by far the common case, is split at its commas here, eight bytes
-//! at a time; any other line (`""` inside quotes, a line end inside quotes,
+//! this"`), by far the common case, is split at its commas here, from bit
+//! masks of its commas and quotes 64 bytes at a time; any other line (`""` inside quotes, a line end inside quotes,
 //! bytes that are not UTF-8) goes through `csv_core`, the csv crate's own
 //! parser, so it reads exactly as there.
 
@@ -181,11 +181,16 @@ impl<R: std::io::Read> CsvRows<R> {
     /// caller that wants the bytes, without copying them.
     pub fn take_kept(&mut self, offset: u64, mut spare: Vec<u8>) -> Vec<u8> {
         let n = self.kept_before(offset);
-        spare.clear();
-        spare.extend_from_slice(&self.buf[n..self.filled]);
+        let rest = self.filled - n;
+        // `spare` keeps its length: bytes once written are read into again
+        // without being zeroed first (see `fill`).
+        if spare.len() < rest {
+            spare.resize(rest, 0);
+        }
+        spare[..rest].copy_from_slice(&self.buf[n..self.filled]);
         let mut taken = std::mem::replace(&mut self.buf, spare);
         taken.truncate(n);
-        self.filled = self.buf.len();
+        self.filled = rest;
         self.dropped(n);
         taken
     }
@@ -390,84 +395,130 @@ impl CsvFields {
     /// from it. False, and the record left to be refilled, for a line
     /// with any other quote, which only csv_core is to read. `line` is at
     /// most [`MAX_RECORD`] bytes.
+    ///
+    /// The line is looked at 64 bytes at a time, as bit masks of its
+    /// commas and quotes (one bit per byte). Quotes pair up in order, so a
+    /// byte is inside quotes when an odd number of quotes come before it
+    /// (with it): the running XOR of the quote mask. The commas outside
+    /// quotes end the fields. The line reads as csv_core would read it
+    /// when every opening quote starts a field (follows a comma outside
+    /// quotes, or starts the line), every closing quote ends one (precedes
+    /// such a comma, or ends the line), and the quotes pair up.
     fn split_line(&mut self, line: &str) -> bool {
         self.clear();
         self.text.push_str(line);
         let b = line.as_bytes();
-        // Where the field starts, and where its closing quote is once found.
-        let mut at = 0;
-        let mut quoted = b.first() == Some(&b'"');
-        let mut closed: Option<usize> = None;
-        let mut ok = true;
-        for_each_comma_or_quote(b, |m| {
-            if let Some(close) = closed {
-                // Only the comma right after the closing quote may follow.
-                if m != close + 1 || b[m] != b',' {
-                    ok = false;
-                    return false;
-                }
-                self.spans.push((at as u32 + 1, close as u32));
-                closed = None;
-                at = m + 1;
-                quoted = b.get(at) == Some(&b'"');
-            } else if quoted {
-                if b[m] == b'"' && m != at {
-                    closed = Some(m);
-                }
-            } else if b[m] == b',' {
-                self.spans.push((at as u32, m as u32));
-                at = m + 1;
-                quoted = b.get(at) == Some(&b'"');
-            } else {
-                ok = false; // a quote inside a field
+        let mut field = 0; // where the current field starts
+        // Carried from block to block: inside quotes at the end of the
+        // last block (all ones or zero); a separator at its last byte
+        // (bit 0: the line's start counts as one); a closing quote there.
+        let (mut inside_before, mut sep_before, mut close_before) = (0u64, 1u64, 0u64);
+        for (k, block) in b.chunks(64).enumerate() {
+            let base = k * 64;
+            let (commas, quotes) = marks(block);
+            let inside = prefix_xor(quotes) ^ inside_before;
+            let sep = commas & !inside;
+            let opens = quotes & inside;
+            let closes = quotes & !inside;
+            // The bit of the line's last byte, when it is in this block.
+            let last = if base + block.len() == b.len() { 1u64 << (block.len() - 1) } else { 0 };
+            let opens_after_sep = opens & !((sep << 1) | sep_before) == 0;
+            let closes_before_sep = closes & !((sep >> 1) | last | (1 << 63)) == 0;
+            if !opens_after_sep || !closes_before_sep || (close_before & !sep & 1) != 0 {
                 return false;
             }
-            true
-        });
-        match closed {
-            _ if !ok => false,
-            Some(close) if close + 1 == b.len() => {
-                self.spans.push((at as u32 + 1, close as u32));
-                true
+            let mut ends = sep;
+            while ends != 0 {
+                let at = base + ends.trailing_zeros() as usize;
+                self.push_span(b, field, at);
+                field = at + 1;
+                ends &= ends - 1;
             }
-            Some(_) => false,
-            None if quoted => false, // a quote left open: the field goes on past the line end
-            None => {
-                self.spans.push((at as u32, b.len() as u32));
-                true
-            }
+            inside_before = 0u64.wrapping_sub(inside >> 63);
+            sep_before = sep >> 63;
+            close_before = (closes >> 63) & u64::from(last == 0);
         }
+        if inside_before != 0 {
+            return false; // a quote left open: the field goes on past the line end
+        }
+        self.push_span(b, field, b.len());
+        true
+    }
+
+    /// The field of `line` from `start` to `end` (a checked split): its
+    /// text within quotes when it is quoted.
+    fn push_span(&mut self, line: &[u8], start: usize, end: usize) {
+        let quoted = start < end && line[start] == b'"';
+        let (start, end) = if quoted { (start + 1, end - 1) } else { (start, end) };
+        self.spans.push((start as u32, end as u32));
     }
 }
 
-/// Calls `f` with the offset of each comma and quote in `b`, in order,
-/// until it returns false. Eight bytes at a time: a byte equal to `c` is a
-/// zero byte of `word ^ c…c`, found exactly by the high-bit trick.
-fn for_each_comma_or_quote(b: &[u8], mut f: impl FnMut(usize) -> bool) {
+/// The commas and the quotes of up to 64 bytes, as masks: bit `i` is set
+/// when byte `i` is one.
+fn marks(block: &[u8]) -> (u64, u64) {
+    let mut padded = [0u8; 64];
+    let block = match <&[u8; 64]>::try_from(block) {
+        Ok(whole) => whole,
+        Err(_) => {
+            padded[..block.len()].copy_from_slice(block);
+            &padded
+        }
+    };
+    let (mut commas, mut quotes) = (0u64, 0u64);
+    for (k, bytes) in block.chunks_exact(16).enumerate() {
+        let (c, q) = marks16(bytes.try_into().expect("16 bytes"));
+        commas |= u64::from(c) << (16 * k);
+        quotes |= u64::from(q) << (16 * k);
+    }
+    (commas, quotes)
+}
+
+/// [`marks`] of 16 bytes, by SSE2 (part of every x86-64 processor).
+#[cfg(target_arch = "x86_64")]
+fn marks16(bytes: &[u8; 16]) -> (u16, u16) {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
+    // SAFETY: SSE2 is in the x86-64 baseline, so these instructions always
+    // exist; the load reads the 16 bytes of `bytes` (no alignment needed).
+    unsafe {
+        let v = _mm_loadu_si128(bytes.as_ptr().cast());
+        let commas = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b',' as i8)));
+        let quotes = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)));
+        (commas as u16, quotes as u16)
+    }
+}
+
+/// [`marks`] of 16 bytes elsewhere (WebAssembly).
+#[cfg(not(target_arch = "x86_64"))]
+fn marks16(bytes: &[u8; 16]) -> (u16, u16) {
+    marks16_by_words(bytes)
+}
+
+/// [`marks`] of 16 bytes, eight at a time: a byte equal to `c` is a zero
+/// byte of `word ^ c…c`, found exactly by the high-bit trick, and the high
+/// bits are gathered into one byte by a multiplication.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn marks16_by_words(bytes: &[u8; 16]) -> (u16, u16) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let equal = |word: u64, c: u8| {
         let x = word ^ (ONES * u64::from(c));
-        !(((x & LOW7) + LOW7) | x | LOW7)
+        let high = !(((x & LOW7) + LOW7) | x | LOW7);
+        // Bit 7 of byte i goes to bit 56 + i, without carries.
+        (((high >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56) as u16
     };
-    let mut words = b.chunks_exact(8);
-    let mut base = 0;
-    for word in &mut words {
-        let word = u64::from_le_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]);
-        let mut found = equal(word, b',') | equal(word, b'"');
-        while found != 0 {
-            if !f(base + found.trailing_zeros() as usize / 8) {
-                return;
-            }
-            found &= found - 1;
-        }
-        base += 8;
+    let (lo, hi) = bytes.split_at(8);
+    let lo = u64::from_le_bytes(lo.try_into().expect("8 bytes"));
+    let hi = u64::from_le_bytes(hi.try_into().expect("8 bytes"));
+    (equal(lo, b',') | equal(hi, b',') << 8, equal(lo, b'"') | equal(hi, b'"') << 8)
+}
+
+/// Bit `i` of the result is the XOR of bits `0..=i` of `x`.
+fn prefix_xor(mut x: u64) -> u64 {
+    for shift in [1, 2, 4, 8, 16, 32] {
+        x ^= x << shift;
     }
-    for (i, c) in words.remainder().iter().enumerate() {
-        if matches!(c, b',' | b'"') && !f(base + i) {
-            return;
-        }
-    }
+    x
 }
 
 /// Where in `span` the line of a CSV record is, as written, without the
@@ -494,4 +545,61 @@ pub fn csv_line(span: &[u8], record: &CsvFields) -> Option<std::ops::Range<usize
         line.len() == joined
     };
     whole.then_some(start..start + line.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CsvFields, marks16, marks16_by_words};
+
+    #[test]
+    fn both_ways_of_finding_commas_and_quotes_agree() {
+        let mut seed = 3u64;
+        for _ in 0..10_000 {
+            let mut bytes = [0u8; 16];
+            for b in &mut bytes {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                *b = [b',', b'"', b'a', 0x80 | b',', 0xff, (seed >> 40) as u8][(seed >> 33) as usize % 6];
+            }
+            let expected = bytes
+                .iter()
+                .enumerate()
+                .fold((0u16, 0u16), |(c, q), (i, b)| (c | u16::from(*b == b',') << i, q | u16::from(*b == b'"') << i));
+            assert_eq!(marks16(&bytes), expected, "{bytes:?}");
+            assert_eq!(marks16_by_words(&bytes), expected, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn lines_of_plain_and_simply_quoted_fields_are_split_here() {
+        // Fields and quotes across the 64-byte blocks: a quoted comma at
+        // byte 64, a closing quote at byte 63, an opening one at byte 64.
+        let filler = "x".repeat(60);
+        let lines = [
+            format!("{filler},\"a,b\",1"),
+            format!("{filler}ab,\"c\",2"),
+            format!("{filler},\"\",\"{filler}\""),
+            format!("\"{}\",\"{filler}\"", "y".repeat(61)),
+            format!("\"{}\",z", "y".repeat(62)),
+        ];
+        for line in &lines {
+            let mut record = CsvFields::new();
+            assert!(record.split_line(line), "{line}");
+            let expected: Vec<String> = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(line.as_bytes())
+                .records()
+                .next()
+                .unwrap()
+                .unwrap()
+                .iter()
+                .map(String::from)
+                .collect();
+            assert_eq!(record.iter().collect::<Vec<_>>(), expected, "{line}");
+        }
+        // The quotes csv_core alone reads.
+        let late = [format!("{filler}abc\"d\",e"), format!("\"{}\"q,z", "y".repeat(62))];
+        for line in ["a,\"b\"\"c\"", "a\"b,c", "\"a\"b,c", "a,\"b", &late[0], &late[1]] {
+            assert!(!CsvFields::new().split_line(line), "{line}");
+        }
+    }
 }

@@ -60,6 +60,16 @@ fn args() -> Result<Args> {
             rss_child(&model, &input, chunk)?;
             std::process::exit(0);
         }
+        if k == "--stage1-child" {
+            // Internal: stage 1 alone (read CSV, validate, encode) once in
+            // this process, for A/B runs of the reader: its seconds.
+            let mut arg = || it.next().context("--stage1-child MODEL INPUT CHUNK");
+            let model = runtime_wasm::Model::load(&std::fs::read(arg()?)?)?;
+            let input: PathBuf = arg()?.into();
+            let chunk: usize = arg()?.parse()?;
+            println!("{:.4}", prepare_all(&model, &input, chunk, false)?.1);
+            std::process::exit(0);
+        }
         let v = it.next().with_context(|| format!("{k} needs a value"))?;
         match k.as_str() {
             "--model" => a.model = v.into(),
