@@ -514,6 +514,42 @@ fn the_progress_callback_reports_and_cancels() {
     assert_eq!(calls, 3);
 }
 
+/// A real engine that fails from its `fails_at`-th chunk on.
+struct Failing {
+    model: OrtModel,
+    fails_at: usize,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl runtime_wasm::Engine for Failing {
+    fn interface(&self) -> &runtime_wasm::interface::Interface {
+        self.model.interface()
+    }
+
+    fn run(
+        &self,
+        inputs: Vec<runtime_wasm::interface::NamedTensor>,
+    ) -> Result<Vec<runtime_wasm::interface::NamedTensor>, runtime_wasm::Error> {
+        if self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 >= self.fails_at {
+            return Err(runtime_wasm::Error::Run("the engine broke".into()));
+        }
+        runtime_wasm::Engine::run(&self.model, inputs)
+    }
+}
+
+#[test]
+fn an_engine_failure_fails_the_run_naming_the_rows() {
+    let dir = scratch("engine-fails");
+    let failing = Failing { model: ort("car-price-gbr.onnx"), fails_at: 4, calls: Default::default() };
+    let run = batch(&failing, &dir, &data("cars93.csv"), BatchFormat::Csv, BatchFormat::Csv, 10);
+    let e = format!("{:#}", run.summary.unwrap_err());
+    assert!(e.contains("input.csv") && e.contains("predicting rows 31 to 40") && e.contains("the engine broke"), "{e}");
+    // The three chunks before were written, and reported.
+    assert_eq!(run.calls.iter().map(|p| p.rows_done).collect::<Vec<_>>(), vec![10, 20, 30]);
+    // It stopped there: the engine saw no more chunks than it failed on.
+    assert_eq!(failing.calls.load(std::sync::atomic::Ordering::SeqCst), 4);
+}
+
 #[test]
 fn formats_from_names_and_content_types() {
     assert_eq!(BatchFormat::from_path(Path::new("a/b.PARQUET")), Some(BatchFormat::Parquet));

@@ -267,10 +267,7 @@ impl<R: std::io::Read> CsvRows<R> {
         if u32::try_from(end - self.pos).is_err() {
             return Err(too_long(line));
         }
-        let Ok(text) = std::str::from_utf8(&self.buf[self.pos..end]) else {
-            return self.read_by_csv_core(record, line);
-        };
-        if !record.split_line(text) {
+        if !record.split_line(&self.buf[self.pos..end]) {
             return self.read_by_csv_core(record, line);
         }
         // The first byte of the line end goes with the record, as in csv.
@@ -390,11 +387,11 @@ impl CsvFields {
         self.spans.push((start, self.text.len() as u32));
     }
 
-    /// Reads a line (without its line end) whose fields are plain or
-    /// quoted without a quote inside, `"like, this"`: what csv_core reads
-    /// from it. False, and the record left to be refilled, for a line
-    /// with any other quote, which only csv_core is to read. `line` is at
-    /// most [`MAX_RECORD`] bytes.
+    /// Reads a line (without its line end) of UTF-8 text whose fields are
+    /// plain or quoted without a quote inside, `"like, this"`: what
+    /// csv_core reads from it. False, and the record left to be refilled,
+    /// for a line with any other quote or not UTF-8, which only csv_core
+    /// is to read. `line` is at most [`MAX_RECORD`] bytes.
     ///
     /// The line is looked at 64 bytes at a time, as bit masks of its
     /// commas and quotes (one bit per byte). Quotes pair up in order, so a
@@ -404,18 +401,18 @@ impl CsvFields {
     /// when every opening quote starts a field (follows a comma outside
     /// quotes, or starts the line), every closing quote ends one (precedes
     /// such a comma, or ends the line), and the quotes pair up.
-    fn split_line(&mut self, line: &str) -> bool {
+    fn split_line(&mut self, b: &[u8]) -> bool {
         self.clear();
-        self.text.push_str(line);
-        let b = line.as_bytes();
         let mut field = 0; // where the current field starts
+        let mut high = 0; // bytes of 0x80 and above
         // Carried from block to block: inside quotes at the end of the
         // last block (all ones or zero); a separator at its last byte
         // (bit 0: the line's start counts as one); a closing quote there.
         let (mut inside_before, mut sep_before, mut close_before) = (0u64, 1u64, 0u64);
         for (k, block) in b.chunks(64).enumerate() {
             let base = k * 64;
-            let (commas, quotes) = marks(block);
+            let (commas, quotes, high_bits) = marks(block);
+            high |= high_bits;
             let inside = prefix_xor(quotes) ^ inside_before;
             let sep = commas & !inside;
             let opens = quotes & inside;
@@ -442,6 +439,15 @@ impl CsvFields {
             return false; // a quote left open: the field goes on past the line end
         }
         self.push_span(b, field, b.len());
+        if high == 0 {
+            // SAFETY: bytes below 0x80 are ASCII, which is UTF-8.
+            unsafe { self.text.as_mut_vec() }.extend_from_slice(b);
+        } else {
+            match std::str::from_utf8(b) {
+                Ok(text) => self.text.push_str(text),
+                Err(_) => return false,
+            }
+        }
         true
     }
 
@@ -454,9 +460,9 @@ impl CsvFields {
     }
 }
 
-/// The commas and the quotes of up to 64 bytes, as masks: bit `i` is set
-/// when byte `i` is one.
-fn marks(block: &[u8]) -> (u64, u64) {
+/// The commas, the quotes and the bytes of 0x80 and above (not ASCII) of
+/// up to 64 bytes, as masks: bit `i` is set when byte `i` is one.
+fn marks(block: &[u8]) -> (u64, u64, u64) {
     let mut padded = [0u8; 64];
     let block = match <&[u8; 64]>::try_from(block) {
         Ok(whole) => whole,
@@ -465,18 +471,19 @@ fn marks(block: &[u8]) -> (u64, u64) {
             &padded
         }
     };
-    let (mut commas, mut quotes) = (0u64, 0u64);
+    let (mut commas, mut quotes, mut high) = (0u64, 0u64, 0u64);
     for (k, bytes) in block.chunks_exact(16).enumerate() {
-        let (c, q) = marks16(bytes.try_into().expect("16 bytes"));
+        let (c, q, h) = marks16(bytes.try_into().expect("16 bytes"));
         commas |= u64::from(c) << (16 * k);
         quotes |= u64::from(q) << (16 * k);
+        high |= u64::from(h) << (16 * k);
     }
-    (commas, quotes)
+    (commas, quotes, high)
 }
 
 /// [`marks`] of 16 bytes, by SSE2 (part of every x86-64 processor).
 #[cfg(target_arch = "x86_64")]
-fn marks16(bytes: &[u8; 16]) -> (u16, u16) {
+fn marks16(bytes: &[u8; 16]) -> (u16, u16, u16) {
     use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
     // SAFETY: SSE2 is in the x86-64 baseline, so these instructions always
     // exist; the load reads the 16 bytes of `bytes` (no alignment needed).
@@ -484,13 +491,13 @@ fn marks16(bytes: &[u8; 16]) -> (u16, u16) {
         let v = _mm_loadu_si128(bytes.as_ptr().cast());
         let commas = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b',' as i8)));
         let quotes = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)));
-        (commas as u16, quotes as u16)
+        (commas as u16, quotes as u16, _mm_movemask_epi8(v) as u16)
     }
 }
 
 /// [`marks`] of 16 bytes elsewhere (WebAssembly).
 #[cfg(not(target_arch = "x86_64"))]
-fn marks16(bytes: &[u8; 16]) -> (u16, u16) {
+fn marks16(bytes: &[u8; 16]) -> (u16, u16, u16) {
     marks16_by_words(bytes)
 }
 
@@ -498,19 +505,20 @@ fn marks16(bytes: &[u8; 16]) -> (u16, u16) {
 /// byte of `word ^ c…c`, found exactly by the high-bit trick, and the high
 /// bits are gathered into one byte by a multiplication.
 #[cfg(any(test, not(target_arch = "x86_64")))]
-fn marks16_by_words(bytes: &[u8; 16]) -> (u16, u16) {
+fn marks16_by_words(bytes: &[u8; 16]) -> (u16, u16, u16) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // Bit 7 of byte i goes to bit 56 + i, without carries.
+    let gather = |high: u64| (((high >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56) as u16;
     let equal = |word: u64, c: u8| {
         let x = word ^ (ONES * u64::from(c));
-        let high = !(((x & LOW7) + LOW7) | x | LOW7);
-        // Bit 7 of byte i goes to bit 56 + i, without carries.
-        (((high >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56) as u16
+        gather(!(((x & LOW7) + LOW7) | x | LOW7))
     };
     let (lo, hi) = bytes.split_at(8);
     let lo = u64::from_le_bytes(lo.try_into().expect("8 bytes"));
     let hi = u64::from_le_bytes(hi.try_into().expect("8 bytes"));
-    (equal(lo, b',') | equal(hi, b',') << 8, equal(lo, b'"') | equal(hi, b'"') << 8)
+    let not_ascii = |word: u64| gather(word & !LOW7);
+    (equal(lo, b',') | equal(hi, b',') << 8, equal(lo, b'"') | equal(hi, b'"') << 8, not_ascii(lo) | not_ascii(hi) << 8)
 }
 
 /// Bit `i` of the result is the XOR of bits `0..=i` of `x`.
@@ -560,10 +568,9 @@ mod tests {
                 seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                 *b = [b',', b'"', b'a', 0x80 | b',', 0xff, (seed >> 40) as u8][(seed >> 33) as usize % 6];
             }
-            let expected = bytes
-                .iter()
-                .enumerate()
-                .fold((0u16, 0u16), |(c, q), (i, b)| (c | u16::from(*b == b',') << i, q | u16::from(*b == b'"') << i));
+            let expected = bytes.iter().enumerate().fold((0u16, 0u16, 0u16), |(c, q, h), (i, b)| {
+                (c | u16::from(*b == b',') << i, q | u16::from(*b == b'"') << i, h | u16::from(*b >= 0x80) << i)
+            });
             assert_eq!(marks16(&bytes), expected, "{bytes:?}");
             assert_eq!(marks16_by_words(&bytes), expected, "{bytes:?}");
         }
@@ -583,7 +590,7 @@ mod tests {
         ];
         for line in &lines {
             let mut record = CsvFields::new();
-            assert!(record.split_line(line), "{line}");
+            assert!(record.split_line(line.as_bytes()), "{line}");
             let expected: Vec<String> = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .from_reader(line.as_bytes())
@@ -599,7 +606,7 @@ mod tests {
         // The quotes csv_core alone reads.
         let late = [format!("{filler}abc\"d\",e"), format!("\"{}\"q,z", "y".repeat(62))];
         for line in ["a,\"b\"\"c\"", "a\"b,c", "\"a\"b,c", "a,\"b", &late[0], &late[1]] {
-            assert!(!CsvFields::new().split_line(line), "{line}");
+            assert!(!CsvFields::new().split_line(line.as_bytes()), "{line}");
         }
     }
 }

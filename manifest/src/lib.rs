@@ -445,7 +445,59 @@ impl Manifest {
                 first == Some(&Take::NumberOrNan) && takes.all(|t| *t == Take::NumberOrNan)
             })
             .collect();
-        Encoder { fields, features, nan_when_missing }
+        // Categorical fields with a category that reads as missing in CSV.
+        let missing_listed = fields
+            .iter()
+            .map(|f| match &f.kind {
+                FieldKind::Categorical { categories } => categories.iter().any(|c| table::csv_missing(c)),
+                _ => false,
+            })
+            .collect();
+        Encoder { fields, layout: Layout::new(&features), nan_when_missing, missing_listed }
+    }
+}
+
+/// Where each feature goes in an encoded row and what it takes, sorted by
+/// how it is made, so each kind is made by a loop of its own (no branch per
+/// feature). `Manifest::validate` pairs each feature with a field of the
+/// right kind, so a field's value is what its features expect.
+#[derive(Debug, Clone, PartialEq)]
+struct Layout {
+    width: usize,
+    /// (slot, field, center, scale): `(x - center) / scale`.
+    scaled: Vec<(usize, usize, f64, f64)>,
+    /// (slot, field): the value as it is (a number or NaN, a category's
+    /// index, 1 or 0 for yes or no).
+    copied: Vec<(usize, usize)>,
+    /// (slot, field, category index): 1 when the value is that category,
+    /// else 0 (a category not in the field's list is NaN: never).
+    one_hot: Vec<(usize, usize, f64)>,
+}
+
+impl Layout {
+    fn new(features: &[(usize, Take)]) -> Layout {
+        let mut layout = Layout { width: features.len(), scaled: vec![], copied: vec![], one_hot: vec![] };
+        for (slot, (ix, take)) in features.iter().enumerate() {
+            match *take {
+                Take::Numeric(center, scale) => layout.scaled.push((slot, *ix, center, scale)),
+                Take::NumberOrNan | Take::Ordinal | Take::Boolean => layout.copied.push((slot, *ix)),
+                Take::OneHot(c) => layout.one_hot.push((slot, *ix, c.map_or(f64::NAN, |c| c as f64))),
+            }
+        }
+        layout
+    }
+
+    /// Fills a row's features from its fields' values.
+    fn fill(&self, row: &mut [f32], values: &[Encoded]) {
+        for &(slot, ix, center, scale) in &self.scaled {
+            row[slot] = ((values[ix].0 - center) / scale) as f32;
+        }
+        for &(slot, ix) in &self.copied {
+            row[slot] = values[ix].0 as f32;
+        }
+        for &(slot, ix, category) in &self.one_hot {
+            row[slot] = f32::from(u8::from(values[ix].0 == category));
+        }
     }
 }
 
@@ -453,14 +505,15 @@ impl Manifest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Encoder {
     fields: Vec<Field>,
-    features: Vec<(usize, Take)>,
+    layout: Layout,
     nan_when_missing: Vec<bool>,
+    missing_listed: Vec<bool>,
 }
 
 impl Encoder {
     /// Features per row.
     pub fn width(&self) -> usize {
-        self.features.len()
+        self.layout.width
     }
 
     /// [`Manifest::encode`], by this plan.
@@ -481,7 +534,7 @@ impl Encoder {
     pub fn encode_csv(&self, columns: &[String], records: &[CsvFields]) -> Result<Vec<f32>, Error> {
         let at = self.columns(columns, records.len())?;
         self.encode_rows(records.len(), |r, i| match at[i].and_then(|c| records[r].get(c)) {
-            Some(text) => match plain(&self.fields[i], text) {
+            Some(text) => match plain(&self.fields[i], text, self.missing_listed[i]) {
                 Some(v) => Ok(v),
                 None => self.value(i, &Cell::from_csv(text)),
             },
@@ -515,8 +568,8 @@ impl Encoder {
         rows: usize,
         mut value: impl FnMut(usize, usize) -> Result<Encoded, String>,
     ) -> Result<Vec<f32>, Error> {
-        let (fields, features) = (&self.fields, &self.features);
-        let width = features.len();
+        let fields = &self.fields;
+        let width = self.layout.width;
         let mut out = vec![0f32; rows * width];
         let mut errors = Vec::new();
         // A refused cell's value does not matter: the rows are not encoded.
@@ -531,10 +584,7 @@ impl Encoder {
                     Err(_) => {}
                 }
             }
-            let dst = &mut out[r * width..(r + 1) * width];
-            for (slot, (ix, take)) in dst.iter_mut().zip(features) {
-                *slot = values[*ix].feature(take);
-            }
+            self.layout.fill(&mut out[r * width..(r + 1) * width], &values);
         }
         if errors.is_empty() { Ok(out) } else { Err(Error::Rows(errors)) }
     }
@@ -543,16 +593,18 @@ impl Encoder {
 /// A CSV field's text when it is plainly a value of the field (a finite
 /// number, a listed category, a yes/no): what `resolve(field,
 /// &Cell::from_csv(text))` gives, without making the cell. `None` for
-/// anything else, which the cell then decides.
-fn plain(field: &Field, text: &str) -> Option<Encoded> {
+/// anything else, which the cell then decides. `missing_listed`: the
+/// field lists a category that reads as missing (`NA`), which a CSV cell
+/// is not (it is missing).
+fn plain(field: &Field, text: &str, missing_listed: bool) -> Option<Encoded> {
     match &field.kind {
         // Missing-value words are never finite numbers nor yes/no words.
         FieldKind::Numeric { .. } => table::parse_number(text).filter(|x| x.is_finite()).map(Encoded),
         FieldKind::Boolean => parse_bool(text).map(Encoded::bool),
-        FieldKind::Categorical { categories } if !table::csv_missing(text) => {
-            categories.iter().position(|c| c == text).map(Encoded::category)
+        FieldKind::Categorical { categories } => {
+            let ix = categories.iter().position(|c| c == text)?;
+            (!missing_listed || !table::csv_missing(text)).then_some(Encoded::category(ix))
         }
-        FieldKind::Categorical { .. } => None,
     }
 }
 
@@ -583,17 +635,6 @@ impl Encoded {
 
     fn bool(b: bool) -> Encoded {
         Encoded(f64::from(u8::from(b)))
-    }
-
-    /// `Manifest::validate` pairs each feature with a field of the right
-    /// kind, so the value is what the feature expects.
-    fn feature(self, take: &Take) -> f32 {
-        let x = self.0;
-        match take {
-            Take::Numeric(center, scale) => ((x - center) / scale) as f32,
-            Take::NumberOrNan | Take::Ordinal | Take::Boolean => x as f32,
-            Take::OneHot(category) => f32::from(u8::from(category.is_some_and(|c| c as f64 == x))),
-        }
     }
 }
 

@@ -461,9 +461,22 @@ fn csv_records_encode_as_the_table_they_make() {
         b"Type,Horsepower\nVan,120\nSmall,NA\n",
         b"\xEF\xBB\xBFManual,Type,Horsepower\nyes,Small,3.5\n",
     ];
-    for m in [car_manifest(), nan] {
+    // Over many rows, in several tiles of encode_by_field (the last one short).
+    let mut long = String::from("Horsepower,Type,Manual,Other\n");
+    for k in 0..150 {
+        let (kind, manual) = (["Van", "Small"][k % 2], ["no", "yes"][usize::from(k % 3 == 0)]);
+        long += &format!("{}.5,{kind},{manual},{k}\n", 50 + k);
+    }
+    let long = long.into_bytes();
+    // A category that reads as missing in CSV (`NA`): such a cell is missing all the same.
+    let mut listed_na = car_manifest();
+    if let FieldKind::Categorical { categories } = &mut listed_na.signature.inputs[1].kind {
+        categories.push("NA".into());
+    }
+    listed_na.validate().unwrap();
+    for m in [car_manifest(), nan, listed_na] {
         let encoder = m.encoder();
-        for file in files {
+        for file in files.into_iter().chain([long.as_slice()]) {
             let table = Table::from_csv(file).unwrap();
             let mut rows = CsvRows::new(file).unwrap();
             let mut records = Vec::new();
