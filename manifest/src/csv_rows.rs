@@ -53,6 +53,8 @@ pub struct CsvRows<R> {
     out: Vec<u8>,
     ends: Vec<usize>,
     columns: Vec<String>,
+    /// The last record's line as offsets, when it was split here.
+    split_line: Option<(u64, u64)>,
 }
 
 /// What [`CsvRows::read_record`] found.
@@ -117,6 +119,7 @@ impl<R: std::io::Read> CsvRows<R> {
             out: vec![0; 1024],
             ends: vec![0; 64],
             columns: Vec::new(),
+            split_line: None,
         };
         while rows.filled < 3 && rows.fill()? {}
         if rows.buf[..rows.filled].starts_with(b"\xEF\xBB\xBF") {
@@ -161,6 +164,15 @@ impl<R: std::io::Read> CsvRows<R> {
     /// record is read up to and with the first byte of its line end.
     pub fn bytes_read(&self) -> u64 {
         self.start + self.pos as u64
+    }
+
+    /// Where the line of the record just read is (offsets as
+    /// [`CsvRows::bytes_read`] gives them), when the record is that line's
+    /// fields as written (it was split here, not by csv_core): what
+    /// [`csv_line`] finds, known without looking at the line again. `None`
+    /// otherwise; then ask `csv_line`.
+    pub fn last_line(&self) -> Option<std::ops::Range<u64>> {
+        self.split_line.map(|(start, end)| start..end)
     }
 
     /// The input's bytes from offset `start` to `end` (offsets as
@@ -268,8 +280,10 @@ impl<R: std::io::Read> CsvRows<R> {
             return Err(too_long(line));
         }
         if !record.split_line(&self.buf[self.pos..end]) {
+            self.split_line = None;
             return self.read_by_csv_core(record, line);
         }
+        self.split_line = Some((self.start + self.pos as u64, self.start + end as u64));
         // The first byte of the line end goes with the record, as in csv.
         self.pos = (end + 1).min(self.filled);
         if self.buf[..self.filled].get(end) == Some(&b'\n') {

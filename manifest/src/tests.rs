@@ -534,7 +534,7 @@ fn csv_rows_read_what_the_csv_crate_reads() {
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (seed >> 33) % n
     };
-    let mut cases = 0;
+    let (mut cases, mut split_here) = (0, 0);
     for case in 0..5_000 {
         // Every other text has long lines (few line ends), so fields and
         // quotes cross the splitter's 64-byte blocks.
@@ -581,9 +581,19 @@ fn csv_rows_read_what_the_csv_crate_reads() {
             assert_eq!(Some(rows.columns().to_vec()), header, "{shown:?}");
             let mut got = Vec::new();
             loop {
+                let before = rows.bytes_read() as usize;
                 let read = match rows.read_record(&mut record).unwrap() {
                     CsvRecord::End => break,
-                    CsvRecord::Row => Read::Row(record.iter().map(String::from).collect()),
+                    CsvRecord::Row => {
+                        // A line the splitter read is the one csv_line finds.
+                        if let Some(line) = rows.last_line() {
+                            let span = &text[before..rows.bytes_read() as usize];
+                            let found = crate::csv_line(span, &record).map(|l| before + l.start..before + l.end);
+                            assert_eq!(Some(line.start as usize..line.end as usize), found, "{shown:?}");
+                            split_here += 1;
+                        }
+                        Read::Row(record.iter().map(String::from).collect())
+                    }
                     CsvRecord::Bad(reason) if reason.contains("not valid UTF-8") => Read::NotText,
                     CsvRecord::Bad(reason) => {
                         let (_, after) = reason.split_once("the row has ").unwrap();
@@ -597,6 +607,7 @@ fn csv_rows_read_what_the_csv_crate_reads() {
         }
     }
     assert!(cases > 5_000, "most texts have a header: {cases}");
+    assert!(split_here > 2_000, "many rows are split here: {split_here}");
 }
 
 #[test]

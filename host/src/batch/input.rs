@@ -54,8 +54,9 @@ pub(super) struct CsvLines {
     pub records: Vec<CsvFields>,
     /// The input from the chunk's first record to its last.
     pub bytes: Vec<u8>,
-    /// Each record's line in `bytes` ([`manifest::csv_line`]), found while
-    /// the record is at hand; `None` when it is not to be copied.
+    /// Each record's line in `bytes` (from the reader, or
+    /// [`manifest::csv_line`] while the record is at hand); `None` when it
+    /// is not to be copied.
     pub lines: Vec<Option<std::ops::Range<usize>>>,
 }
 
@@ -193,10 +194,16 @@ impl Reader {
                     let start = rows.bytes_read() - first;
                     match rows.read_record(&mut records[used])? {
                         CsvRecord::Row => {
-                            let end = rows.bytes_read() - first;
-                            let span = rows.kept(first + start, first + end).unwrap_or_default();
-                            let at = start as usize;
-                            lines.push(manifest::csv_line(span, &records[used]).map(|l| at + l.start..at + l.end));
+                            let line = match rows.last_line() {
+                                Some(line) => Some((line.start - first) as usize..(line.end - first) as usize),
+                                None => {
+                                    let end = rows.bytes_read() - first;
+                                    let span = rows.kept(first + start, first + end).unwrap_or_default();
+                                    let at = start as usize;
+                                    manifest::csv_line(span, &records[used]).map(|l| at + l.start..at + l.end)
+                                }
+                            };
+                            lines.push(line);
                             numbers.push(row);
                             used += 1;
                         }
