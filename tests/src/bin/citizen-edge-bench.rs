@@ -4,7 +4,8 @@
 //!
 //! - ONNX Runtime native, through the cloud's batch engine
 //!   (`host::batch::run_batch`: read, validate, encode, `ort` with 1 thread,
-//!   write; its three stages run on their own threads) — the reference;
+//!   write; the engine on a thread of its own, reading and writing taking
+//!   turns on another) — the reference;
 //! - our runtime native (tract + our kernels) through the same batch engine;
 //! - our runtime native in one call on one thread
 //!   (`runtime_wasm::format::predict_file`: what the module runs inside);
