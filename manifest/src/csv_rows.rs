@@ -5,9 +5,10 @@
 //! UTF-8 byte-order mark skipped and every row as wide as the header. A
 //! line whose fields are plain or quoted without a quote inside (`"like,
 //! this"`), by far the common case, is split at its commas here, from bit
-//! masks of its commas and quotes 64 bytes at a time; any other line (`""` inside quotes, a line end inside quotes,
-//! bytes that are not UTF-8) goes through `csv_core`, the csv crate's own
-//! parser, so it reads exactly as there.
+//! masks of its commas and quotes 64 bytes at a time; any other line (`""`
+//! inside quotes, a line end inside quotes, bytes that are not UTF-8) goes
+//! through `csv_core`, the csv crate's own parser, so it reads exactly as
+//! there.
 
 use csv_core::ReadRecordResult;
 
@@ -54,7 +55,7 @@ pub struct CsvRows<R> {
     ends: Vec<usize>,
     columns: Vec<String>,
     /// The last record's line as offsets, when it was split here.
-    split_line: Option<(u64, u64)>,
+    last_split: Option<(u64, u64)>,
 }
 
 /// What [`CsvRows::read_record`] found.
@@ -119,7 +120,7 @@ impl<R: std::io::Read> CsvRows<R> {
             out: vec![0; 1024],
             ends: vec![0; 64],
             columns: Vec::new(),
-            split_line: None,
+            last_split: None,
         };
         while rows.filled < 3 && rows.fill()? {}
         if rows.buf[..rows.filled].starts_with(b"\xEF\xBB\xBF") {
@@ -172,7 +173,7 @@ impl<R: std::io::Read> CsvRows<R> {
     /// [`csv_line`] finds, known without looking at the line again. `None`
     /// otherwise; then ask `csv_line`.
     pub fn last_line(&self) -> Option<std::ops::Range<u64>> {
-        self.split_line.map(|(start, end)| start..end)
+        self.last_split.map(|(start, end)| start..end)
     }
 
     /// The input's bytes from offset `start` to `end` (offsets as
@@ -280,10 +281,10 @@ impl<R: std::io::Read> CsvRows<R> {
             return Err(too_long(line));
         }
         if !record.split_line(&self.buf[self.pos..end]) {
-            self.split_line = None;
+            self.last_split = None;
             return self.read_by_csv_core(record, line);
         }
-        self.split_line = Some((self.start + self.pos as u64, self.start + end as u64));
+        self.last_split = Some((self.start + self.pos as u64, self.start + end as u64));
         // The first byte of the line end goes with the record, as in csv.
         self.pos = (end + 1).min(self.filled);
         if self.buf[..self.filled].get(end) == Some(&b'\n') {

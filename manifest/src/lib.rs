@@ -507,6 +507,8 @@ pub struct Encoder {
     fields: Vec<Field>,
     layout: Layout,
     nan_when_missing: Vec<bool>,
+    /// Categorical fields that list a category that reads as missing in
+    /// CSV (`NA`): such a CSV cell is missing all the same.
     missing_listed: Vec<bool>,
 }
 
